@@ -1,0 +1,83 @@
+/* dispatch.h - the one table of kernel function pointers, and the geometry the kernels take. */
+#ifndef CONVCORE_DISPATCH_H
+#define CONVCORE_DISPATCH_H
+
+#include "internal.h"
+
+/* Geometry of one (input plane -> output plane) convolution or pooling window sweep. */
+typedef struct cc_plane_geom {
+    int64_t in_h, in_w, out_h, out_w;
+    int64_t kernel_h, kernel_w;
+    int64_t stride_h, stride_w;
+    int64_t pad_top, pad_bottom, pad_left, pad_right;
+    int64_t dilation_h, dilation_w;
+    int count_include_pad;      /* avg pooling */
+    int64_t divisor_override;   /* avg pooling, 0 = none */
+} cc_plane_geom;
+
+/* Register-blocked GEMM micro-kernel: C[m x n] (row stride ldc) = A-panel * B-panel,
+ *   a: k x MR packed (column p of the MR rows at a + p * MR), zero-filled past m,
+ *   b: k x NR packed (row p at b + p * NR), zero-filled past n.
+ * accumulate = 0: C = bias[i] + AB (bias NULL: C = AB); accumulate = 1: C += AB.
+ * Only the m x n corner of the MR x NR tile is written. */
+typedef void (*cc_gemm_ukr_f32)(int64_t k, const float *a, const float *b, float *c,
+                                int64_t ldc, int64_t m, int64_t n, const float *bias,
+                                int accumulate);
+typedef void (*cc_gemm_ukr_f64)(int64_t k, const double *a, const double *b, double *c,
+                                int64_t ldc, int64_t m, int64_t n, const double *bias,
+                                int accumulate);
+
+/* Depthwise: one input plane (row stride xs_h, column stride xs_w) and one kh x kw
+ * filter (strides ws_h, ws_w) -> one dense out_h x out_w plane, plus bias. */
+typedef void (*cc_dw_plane_f32)(const cc_plane_geom *g, const float *x, int64_t xs_h,
+                                int64_t xs_w, const float *w, int64_t ws_h, int64_t ws_w,
+                                float bias, float *y);
+typedef void (*cc_dw_plane_f64)(const cc_plane_geom *g, const double *x, int64_t xs_h,
+                                int64_t xs_w, const double *w, int64_t ws_h, int64_t ws_w,
+                                double bias, double *y);
+
+/* Pooling over one plane; indices may be NULL. */
+typedef void (*cc_max_plane_f32)(const cc_plane_geom *g, const float *x, int64_t xs_h,
+                                 int64_t xs_w, float *y, int64_t *indices);
+typedef void (*cc_max_plane_f64)(const cc_plane_geom *g, const double *x, int64_t xs_h,
+                                 int64_t xs_w, double *y, int64_t *indices);
+typedef void (*cc_avg_plane_f32)(const cc_plane_geom *g, const float *x, int64_t xs_h,
+                                 int64_t xs_w, float *y);
+typedef void (*cc_avg_plane_f64)(const cc_plane_geom *g, const double *x, int64_t xs_h,
+                                 int64_t xs_w, double *y);
+
+/* Runs iters rounds of independent FMA chains over acc (CC_PEAK_LANES floats); for
+ * measuring the machine's peak. Returns the flop count performed. */
+#define CC_PEAK_LANES 512
+typedef double (*cc_fma_loop_fn)(int64_t iters, float *acc);
+
+typedef struct cc_kernels {
+    int target;
+    struct { cc_gemm_ukr_f32 fn; int mr, nr; const char *name; } gemm_f32;
+    struct { cc_gemm_ukr_f64 fn; int mr, nr; const char *name; } gemm_f64;
+    struct { cc_dw_plane_f32 fn; const char *name; } dw_f32;
+    struct { cc_dw_plane_f64 fn; const char *name; } dw_f64;
+    struct { cc_max_plane_f32 fn; const char *name; } max_f32;
+    struct { cc_max_plane_f64 fn; const char *name; } max_f64;
+    struct { cc_avg_plane_f32 fn; const char *name; } avg_f32;
+    struct { cc_avg_plane_f64 fn; const char *name; } avg_f64;
+    cc_fma_loop_fn fma_loop;
+} cc_kernels;
+
+/* One table per compiled target, defined in kernels/target_*.c. */
+extern const cc_kernels cc_kernels__base;
+#if defined(CC_HAVE_AVX2)
+extern const cc_kernels cc_kernels__avx2;
+#endif
+#if defined(CC_HAVE_AVX512)
+extern const cc_kernels cc_kernels__avx512;
+#endif
+
+/* The table in use; selected on first use (best supported target, capped by the
+ * environment variable CONVCORE_CPU_TARGET). */
+const cc_kernels *cc_active_kernels(void);
+
+/* Private: the measured single-thread FMA rate of the active target, in GFLOP/s. */
+double cc_fma_peak_gflops(double seconds);
+
+#endif

@@ -1,0 +1,163 @@
+/* kernels.template.c - the micro-kernels, written once against TYPE and instantiated per
+ * type (TYPE_SUFFIX f32/f64) and per SIMD target (CC_TARGET, with that target's compile
+ * flags). Needs MR and NR, the GEMM register tile of this (type, target).
+ *
+ * GEMM micro-kernel: an MR x NR accumulator tile lives in registers for the whole k loop;
+ *   each step broadcasts MR values of the packed A column and multiplies them by one NR-wide
+ *   packed B row (rank-1 update). Packing zero-fills partial tiles, so the loop never
+ *   branches on edges; only the final store clips to m x n.
+ * Depthwise plane: per output row, per kernel tap, one contiguous run of outputs whose
+ *   input columns are in bounds; the run's bounds are solved once, so the inner loop has
+ *   no branches and vectorises when the strides are 1.
+ * Pooling planes: the same tap-major order; max keeps the first maximum (strict >) and
+ *   lets NaN through (x != x), which is torch's rule.
+ */
+
+static void CC_KFN(gemm_ukr)(int64_t k, const TYPE *CC_RESTRICT a, const TYPE *CC_RESTRICT b,
+                             TYPE *CC_RESTRICT c, int64_t ldc, int64_t m, int64_t n,
+                             const TYPE *CC_RESTRICT bias, int accumulate)
+{
+    TYPE acc[MR][NR];
+    for (int i = 0; i < MR; ++i)
+        for (int j = 0; j < NR; ++j) acc[i][j] = 0;
+    for (int64_t p = 0; p < k; ++p) {
+        const TYPE *CC_RESTRICT ap = a + p * MR;
+        const TYPE *CC_RESTRICT bp = b + p * NR;
+        for (int i = 0; i < MR; ++i) {
+            const TYPE ai = ap[i];
+            for (int j = 0; j < NR; ++j) acc[i][j] += ai * bp[j];
+        }
+    }
+    if (m > MR) m = MR;
+    if (n > NR) n = NR;
+    for (int64_t i = 0; i < m; ++i) {
+        TYPE *CC_RESTRICT ci = c + i * ldc;
+        if (accumulate) {
+            for (int64_t j = 0; j < n; ++j) ci[j] += acc[i][j];
+        } else {
+            const TYPE b0 = bias ? bias[i] : (TYPE)0;
+            for (int64_t j = 0; j < n; ++j) ci[j] = b0 + acc[i][j];
+        }
+    }
+}
+
+/* Outputs o in [lo, hi) whose input coordinate o * stride + offset lies in [0, size). */
+CC_ALWAYS_INLINE void CC_KFN(in_bounds_run)(int64_t offset, int64_t stride, int64_t size,
+                                            int64_t n_out, int64_t *lo, int64_t *hi)
+{
+    int64_t first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    int64_t last = size - 1 - offset; /* o * stride <= last */
+    int64_t end = last < 0 ? 0 : last / stride + 1;
+    *lo = first < n_out ? first : n_out;
+    *hi = end < n_out ? end : n_out;
+    if (*hi < *lo) *hi = *lo;
+}
+
+static void CC_KFN(dw_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, int64_t xs_w,
+                             const TYPE *w, int64_t ws_h, int64_t ws_w, TYPE bias, TYPE *y)
+{
+    const int64_t OH = g->out_h, OW = g->out_w, sw = g->stride_w;
+    for (int64_t oh = 0; oh < OH; ++oh) {
+        TYPE *CC_RESTRICT yr = y + oh * OW;
+        for (int64_t ow = 0; ow < OW; ++ow) yr[ow] = 0;
+        for (int64_t kh = 0; kh < g->kernel_h; ++kh) {
+            const int64_t ih = oh * g->stride_h - g->pad_top + kh * g->dilation_h;
+            if (ih < 0 || ih >= g->in_h) continue;
+            const TYPE *xr = x + ih * xs_h;
+            for (int64_t kw = 0; kw < g->kernel_w; ++kw) {
+                const TYPE wv = w[kh * ws_h + kw * ws_w];
+                const int64_t off = kw * g->dilation_w - g->pad_left;
+                int64_t lo, hi;
+                CC_KFN(in_bounds_run)(off, sw, g->in_w, OW, &lo, &hi);
+                if (sw == 1 && xs_w == 1) {
+                    const TYPE *CC_RESTRICT xp = xr + off;
+                    for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xp[ow];
+                } else {
+                    for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[(ow * sw + off) * xs_w];
+                }
+            }
+        }
+        for (int64_t ow = 0; ow < OW; ++ow) yr[ow] = bias + yr[ow];
+    }
+}
+
+static void CC_KFN(max_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, int64_t xs_w,
+                              TYPE *y, int64_t *indices)
+{
+    const int64_t OH = g->out_h, OW = g->out_w, W = g->in_w, sw = g->stride_w;
+    for (int64_t oh = 0; oh < OH; ++oh) {
+        TYPE *CC_RESTRICT yr = y + oh * OW;
+        int64_t *CC_RESTRICT ir = indices ? indices + oh * OW : NULL;
+        const int64_t h0 = oh * g->stride_h - g->pad_top;
+        /* first in-bounds row of the window: the index of an all -inf window */
+        int64_t first_h = h0;
+        if (first_h < 0) first_h += cc_ceil_div(-first_h, g->dilation_h) * g->dilation_h;
+        if (first_h >= g->in_h) first_h = g->in_h - 1; /* no row in bounds: clamp */
+        for (int64_t ow = 0; ow < OW; ++ow) {
+            int64_t w0 = ow * sw - g->pad_left;
+            if (w0 < 0) w0 += cc_ceil_div(-w0, g->dilation_w) * g->dilation_w;
+            if (w0 >= W) w0 = W - 1;
+            yr[ow] = -(TYPE)INFINITY;
+            if (ir) ir[ow] = first_h * W + w0;
+        }
+        for (int64_t kh = 0; kh < g->kernel_h; ++kh) {
+            const int64_t ih = h0 + kh * g->dilation_h;
+            if (ih < 0 || ih >= g->in_h) continue;
+            const TYPE *xr = x + ih * xs_h;
+            for (int64_t kw = 0; kw < g->kernel_w; ++kw) {
+                const int64_t off = kw * g->dilation_w - g->pad_left;
+                int64_t lo, hi;
+                CC_KFN(in_bounds_run)(off, sw, W, OW, &lo, &hi);
+                if (ir) {
+                    for (int64_t ow = lo; ow < hi; ++ow) {
+                        const int64_t iw = ow * sw + off;
+                        const TYPE v = xr[iw * xs_w];
+                        if (v > yr[ow] || v != v) {
+                            yr[ow] = v;
+                            ir[ow] = ih * W + iw;
+                        }
+                    }
+                } else {
+                    for (int64_t ow = lo; ow < hi; ++ow) {
+                        const TYPE v = xr[(ow * sw + off) * xs_w];
+                        yr[ow] = (v > yr[ow] || v != v) ? v : yr[ow];
+                    }
+                }
+            }
+        }
+    }
+}
+
+static void CC_KFN(avg_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, int64_t xs_w,
+                              TYPE *y)
+{
+    const int64_t H = g->in_h, W = g->in_w;
+    for (int64_t oh = 0; oh < g->out_h; ++oh) {
+        int64_t hs = oh * g->stride_h - g->pad_top;
+        int64_t he = cc_min64(hs + g->kernel_h, H + g->pad_bottom);
+        const int64_t pool_h = he - hs;
+        hs = cc_max64(hs, 0);
+        he = cc_min64(he, H);
+        for (int64_t ow = 0; ow < g->out_w; ++ow) {
+            int64_t ws = ow * g->stride_w - g->pad_left;
+            int64_t we = cc_min64(ws + g->kernel_w, W + g->pad_right);
+            const int64_t pool_w = we - ws;
+            ws = cc_max64(ws, 0);
+            we = cc_min64(we, W);
+            if (hs >= he || ws >= we) {
+                y[oh * g->out_w + ow] = 0;
+                continue;
+            }
+            TYPE sum = 0;
+            for (int64_t ih = hs; ih < he; ++ih) {
+                const TYPE *xr = x + ih * xs_h;
+                for (int64_t iw = ws; iw < we; ++iw) sum += xr[iw * xs_w];
+            }
+            int64_t divisor;
+            if (g->divisor_override) divisor = g->divisor_override;
+            else if (g->count_include_pad) divisor = pool_h * pool_w;
+            else divisor = (he - hs) * (we - ws);
+            y[oh * g->out_w + ow] = sum / (TYPE)divisor;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+/* target.inc.c - instantiates kernels.template.c for float and double under one SIMD
+ * target (CC_TARGET, plus CC_MR_F32/CC_NR_F32/CC_MR_F64/CC_NR_F64 set by the including
+ * target_*.c file) and defines that target's dispatch table. */
+#include <math.h>
+
+#include "../dispatch.h"
+
+#define TYPE float
+#define TYPE_SUFFIX f32
+#define MR CC_MR_F32
+#define NR CC_NR_F32
+#include "kernels.template.c"
+#undef TYPE
+#undef TYPE_SUFFIX
+#undef MR
+#undef NR
+
+#define TYPE double
+#define TYPE_SUFFIX f64
+#define MR CC_MR_F64
+#define NR CC_NR_F64
+#include "kernels.template.c"
+#undef TYPE
+#undef TYPE_SUFFIX
+#undef MR
+#undef NR
+
+/* Peak-rate loop: 12 independent multiply-add chains of the target's vector width, enough
+ * to cover FMA latency on two pipes. GCC/clang vector extensions; a scalar loop elsewhere. */
+#if defined(__GNUC__)
+typedef float CC_CAT(cc_vf__, CC_TARGET) __attribute__((vector_size(CC_VBYTES)));
+static double CC_CAT(fma_loop__, CC_TARGET)(int64_t iters, float *acc_out)
+{
+    typedef CC_CAT(cc_vf__, CC_TARGET) vf;
+    enum { L = CC_VBYTES / 4 };
+    vf a[12], a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, m, c;
+    /* distinct starting values read from memory, so no two chains can be merged */
+    for (int k = 0; k < 12; ++k)
+        for (int i = 0; i < L; ++i) a[k][i] = acc_out[(k * L + i) % CC_PEAK_LANES];
+    for (int i = 0; i < L; ++i) { m[i] = 0.999999f; c[i] = 1e-7f; }
+    a0 = a[0]; a1 = a[1]; a2 = a[2]; a3 = a[3]; a4 = a[4]; a5 = a[5];
+    a6 = a[6]; a7 = a[7]; a8 = a[8]; a9 = a[9]; a10 = a[10]; a11 = a[11];
+    for (int64_t it = 0; it < iters; ++it) {
+        a0 = a0 * m + c; a1 = a1 * m + c; a2 = a2 * m + c; a3 = a3 * m + c;
+        a4 = a4 * m + c; a5 = a5 * m + c; a6 = a6 * m + c; a7 = a7 * m + c;
+        a8 = a8 * m + c; a9 = a9 * m + c; a10 = a10 * m + c; a11 = a11 * m + c;
+    }
+    vf sum = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
+    for (int i = 0; i < L && i < CC_PEAK_LANES; ++i) acc_out[i] = sum[i];
+    return 2.0 * 12.0 * (double)L * (double)iters;
+}
+#else
+static double CC_CAT(fma_loop__, CC_TARGET)(int64_t iters, float *acc_out)
+{
+    float acc[48];
+    for (int i = 0; i < 48; ++i) acc[i] = acc_out[i];
+    for (int64_t it = 0; it < iters; ++it)
+        for (int i = 0; i < 48; ++i) acc[i] = acc[i] * 0.999999f + 1e-7f;
+    for (int i = 0; i < 48; ++i) acc_out[i] = acc[i];
+    return 2.0 * 48.0 * (double)iters;
+}
+#endif
+
+#define CC_KNAME(kind, type, tile) kind "_" type tile "__" CC_STR(CC_TARGET)
+#define CC_TILE(mr, nr) "_" CC_STR(mr) "x" CC_STR(nr)
+#define CC_T(name) CC_CAT(name, CC_CAT(__, CC_TARGET))
+
+const cc_kernels CC_CAT(cc_kernels__, CC_TARGET) = {
+    CC_TARGET_ID,
+    {CC_T(gemm_ukr_f32), CC_MR_F32, CC_NR_F32, CC_KNAME("gemm", "f32", CC_TILE(CC_MR_F32, CC_NR_F32))},
+    {CC_T(gemm_ukr_f64), CC_MR_F64, CC_NR_F64, CC_KNAME("gemm", "f64", CC_TILE(CC_MR_F64, CC_NR_F64))},
+    {CC_T(dw_plane_f32), CC_KNAME("depthwise_direct", "f32", "")},
+    {CC_T(dw_plane_f64), CC_KNAME("depthwise_direct", "f64", "")},
+    {CC_T(max_plane_f32), CC_KNAME("max_pool_direct", "f32", "")},
+    {CC_T(max_plane_f64), CC_KNAME("max_pool_direct", "f64", "")},
+    {CC_T(avg_plane_f32), CC_KNAME("avg_pool_direct", "f32", "")},
+    {CC_T(avg_plane_f64), CC_KNAME("avg_pool_direct", "f64", "")},
+    CC_CAT(fma_loop__, CC_TARGET),
+};

@@ -1,0 +1,37 @@
+/* pack.h - packing of GEMM operands: weights into MR-row panels, input windows (im2col,
+ * fused into packing) into NR-column panels, both zero-filled at the edges. */
+#ifndef CONVCORE_PACK_H
+#define CONVCORE_PACK_H
+
+#include "internal.h"
+
+/* K-dimension block of the packed GEMM: a fixed constant, never derived from the thread
+ * count, so that every output element sums its products in the same order always. */
+#define CC_GEMM_KC 256
+
+/* Geometry of the column matrix of one (image, group): row k = (c, i, j) of the filter,
+ * column p = (oh, ow) of the output. */
+typedef struct cc_im2col_geom {
+    int64_t in_h, in_w, out_w;
+    int64_t kernel_h, kernel_w;
+    int64_t stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+    int64_t xs_c, xs_h, xs_w;     /* input strides in elements */
+} cc_im2col_geom;
+
+/* Weights rows [row0, row0 + rows) of a (C_out, Cg, kh, kw) tensor with strides ws, as
+ * the A operand: for each CC_GEMM_KC block of k, ceil(rows / mr) panels of mr x kc
+ * (mr values per k step). dst holds round_up(rows, mr) * Cg * kh * kw elements. */
+void cc_pack_weights_f32(const float *w, const int64_t ws[4], int64_t cg, int64_t kernel_h,
+                         int64_t kernel_w, int64_t row0, int64_t rows, int mr, float *dst);
+void cc_pack_weights_f64(const double *w, const int64_t ws[4], int64_t cg, int64_t kernel_h,
+                         int64_t kernel_w, int64_t row0, int64_t rows, int mr, double *dst);
+
+/* Rows [k0, k0 + kc) and columns [j0, j0 + jn) of the column matrix of the image whose
+ * first channel of the group is at x, as the B operand: ceil(jn / nr) panels of kc x nr
+ * (nr values per k step), zero where the window hangs over the padding. */
+void cc_pack_im2col_f32(const cc_im2col_geom *g, const float *x, int64_t k0, int64_t kc,
+                        int64_t j0, int64_t jn, int nr, float *dst);
+void cc_pack_im2col_f64(const cc_im2col_geom *g, const double *x, int64_t k0, int64_t kc,
+                        int64_t j0, int64_t jn, int nr, double *dst);
+
+#endif

@@ -1,0 +1,134 @@
+/* pool2d.template.c - max/avg/global pooling drivers for one TYPE: validate, then one
+ * task per (image, channel) plane, each run by the target's plane kernel. */
+
+static void CC_FN(pool_geom)(const cc_pool2d_desc *d, const int64_t xs[4], const int64_t ys[4],
+                             cc_plane_geom *g)
+{
+    memset(g, 0, sizeof(*g));
+    g->in_h = xs[2]; g->in_w = xs[3]; g->out_h = ys[2]; g->out_w = ys[3];
+    g->kernel_h = d->kernel_h; g->kernel_w = d->kernel_w;
+    g->stride_h = d->stride_h; g->stride_w = d->stride_w;
+    g->pad_top = d->pad_top; g->pad_bottom = d->pad_bottom;
+    g->pad_left = d->pad_left; g->pad_right = d->pad_right;
+    g->dilation_h = d->dilation_h; g->dilation_w = d->dilation_w;
+    g->count_include_pad = d->count_include_pad;
+    g->divisor_override = d->divisor_override;
+}
+
+/* Shared prologue: validation and the empty cases. Returns 1 when there is work. */
+static int CC_FN(pool_prologue)(const cc_pool2d_desc *desc, const TYPE *x,
+                                const int64_t x_shape[4], const int64_t x_strides[4],
+                                const TYPE *y, int n_threads, int64_t ys[4], cc_status *st)
+{
+    if (!desc || !x_shape || !x_strides) { *st = CC_ERR_NULL_POINTER; return 0; }
+    if (n_threads < 0) { *st = CC_ERR_BAD_THREADS; return 0; }
+    *st = cc_pool2d_check(desc, x_shape, ys);
+    if (*st != CC_OK) return 0;
+    if (ys[0] == 0 || ys[1] == 0) return 0;
+    if (!x || !y) { *st = CC_ERR_NULL_POINTER; return 0; }
+    return 1;
+}
+
+cc_status CC_FN(cc_max_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
+                               const int64_t x_shape[4], const int64_t x_strides[4], TYPE *y,
+                               int64_t *indices, int n_threads)
+{
+    int64_t ys[4], t;
+    cc_status st;
+    cc_plane_geom g;
+    if (!CC_FN(pool_prologue)(desc, x, x_shape, x_strides, y, n_threads, ys, &st)) return st;
+    const cc_kernels *kern = cc_active_kernels();
+    const int64_t C = x_shape[1], planes = ys[0] * C, plane = ys[2] * ys[3];
+    const int nt = cc_resolve_threads(n_threads);
+    CC_FN(pool_geom)(desc, x_shape, ys, &g);
+    (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (t = 0; t < planes; ++t)
+        kern->CC_FN(max).fn(&g, x + (t / C) * x_strides[0] + (t % C) * x_strides[1],
+                            x_strides[2], x_strides[3], y + t * plane,
+                            indices ? indices + t * plane : NULL);
+    return CC_OK;
+}
+
+cc_status CC_FN(cc_avg_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
+                               const int64_t x_shape[4], const int64_t x_strides[4], TYPE *y,
+                               int n_threads)
+{
+    int64_t ys[4], t;
+    cc_status st;
+    cc_plane_geom g;
+    if (desc && (desc->dilation_h != 1 || desc->dilation_w != 1)) return CC_ERR_BAD_DILATION;
+    if (!CC_FN(pool_prologue)(desc, x, x_shape, x_strides, y, n_threads, ys, &st)) return st;
+    const cc_kernels *kern = cc_active_kernels();
+    const int64_t C = x_shape[1], planes = ys[0] * C, plane = ys[2] * ys[3];
+    const int nt = cc_resolve_threads(n_threads);
+    CC_FN(pool_geom)(desc, x_shape, ys, &g);
+    (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (t = 0; t < planes; ++t)
+        kern->CC_FN(avg).fn(&g, x + (t / C) * x_strides[0] + (t % C) * x_strides[1],
+                            x_strides[2], x_strides[3], y + t * plane);
+    return CC_OK;
+}
+
+/* Global pooling: validation shared by avg and max. Returns 1 when there is work. */
+static int CC_FN(global_prologue)(const TYPE *x, const int64_t xs[4], const int64_t xst[4],
+                                  const TYPE *y, int n_threads, cc_status *st)
+{
+    int64_t numel = 1;
+    *st = CC_OK;
+    if (!xs || !xst) { *st = CC_ERR_NULL_POINTER; return 0; }
+    if (n_threads < 0) { *st = CC_ERR_BAD_THREADS; return 0; }
+    for (int i = 0; i < 4; ++i) {
+        if (xs[i] < 0) { *st = CC_ERR_BAD_SHAPE; return 0; }
+        if (cc_mul_overflow(numel, xs[i], &numel)) { *st = CC_ERR_OVERFLOW; return 0; }
+    }
+    if (xs[0] * xs[1] == 0) return 0;
+    if (xs[2] * xs[3] == 0) { *st = CC_ERR_EMPTY_OUTPUT; return 0; }
+    if (!x || !y) { *st = CC_ERR_NULL_POINTER; return 0; }
+    return 1;
+}
+
+cc_status CC_FN(cc_global_avg_pool2d)(const TYPE *x, const int64_t x_shape[4],
+                                      const int64_t x_strides[4], TYPE *y, int n_threads)
+{
+    int64_t t;
+    cc_status st;
+    if (!CC_FN(global_prologue)(x, x_shape, x_strides, y, n_threads, &st)) return st;
+    const int64_t C = x_shape[1], planes = x_shape[0] * C, H = x_shape[2], W = x_shape[3];
+    const int nt = cc_resolve_threads(n_threads);
+    (void)nt;
+    /* double accumulation: a plane can hold millions of values */
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (t = 0; t < planes; ++t) {
+        const TYPE *p = x + (t / C) * x_strides[0] + (t % C) * x_strides[1];
+        double sum = 0.0;
+        for (int64_t h = 0; h < H; ++h)
+            for (int64_t w = 0; w < W; ++w) sum += (double)p[h * x_strides[2] + w * x_strides[3]];
+        y[t] = (TYPE)(sum / ((double)H * (double)W));
+    }
+    return CC_OK;
+}
+
+cc_status CC_FN(cc_global_max_pool2d)(const TYPE *x, const int64_t x_shape[4],
+                                      const int64_t x_strides[4], TYPE *y, int n_threads)
+{
+    int64_t t;
+    cc_status st;
+    if (!CC_FN(global_prologue)(x, x_shape, x_strides, y, n_threads, &st)) return st;
+    const int64_t C = x_shape[1], planes = x_shape[0] * C, H = x_shape[2], W = x_shape[3];
+    const int nt = cc_resolve_threads(n_threads);
+    (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (t = 0; t < planes; ++t) {
+        const TYPE *p = x + (t / C) * x_strides[0] + (t % C) * x_strides[1];
+        TYPE best = -(TYPE)INFINITY;
+        for (int64_t h = 0; h < H; ++h)
+            for (int64_t w = 0; w < W; ++w) {
+                const TYPE v = p[h * x_strides[2] + w * x_strides[3]];
+                if (v > best || v != v) best = v;
+            }
+        y[t] = best;
+    }
+    return CC_OK;
+}

@@ -1,0 +1,95 @@
+"""convcore: fast CPU 2-D convolution and pooling for NumPy, with torch.nn.functional's
+semantics. See docs/api.md for the contract."""
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+import numpy as np
+
+from convcore import _core
+from convcore.functional import (
+    avg_pool2d,
+    conv2d,
+    get_num_threads,
+    global_avg_pool2d,
+    global_max_pool2d,
+    max_pool2d,
+    set_num_threads,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "global_avg_pool2d",
+    "global_max_pool2d",
+    "get_num_threads",
+    "set_num_threads",
+    "config",
+    "show_config",
+    "__version__",
+]
+
+
+def config() -> dict:
+    """Build and run-time configuration: version, compiler, OpenMP, threads, CPU features,
+    SIMD target, and the algorithm and kernel each op uses."""
+    k = _core.kernel_names()
+    kernels = {
+        "conv2d": {
+            "algorithm": "packed GEMM, im2col fused into packing (1x1 stride-1 unpadded: direct copy)",
+            "kernel": {"float32": k["gemm_f32"], "float64": k["gemm_f64"]},
+        },
+        "conv2d (depthwise, in_channels/groups == 1)": {
+            "algorithm": "direct per-plane",
+            "kernel": {"float32": k["depthwise_f32"], "float64": k["depthwise_f64"]},
+        },
+        "max_pool2d": {
+            "algorithm": "direct per-plane",
+            "kernel": {"float32": k["max_pool_f32"], "float64": k["max_pool_f64"]},
+        },
+        "avg_pool2d": {
+            "algorithm": "direct per-plane",
+            "kernel": {"float32": k["avg_pool_f32"], "float64": k["avg_pool_f64"]},
+        },
+        "global_avg_pool2d / global_max_pool2d": {
+            "algorithm": "plane reduction (avg accumulates in float64)",
+            "kernel": {"float32": "generic", "float64": "generic"},
+        },
+    }
+    return {
+        "version": __version__,
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "compiler": _core.compiler(),
+        "openmp": _core.openmp_enabled(),
+        "num_threads": get_num_threads(),
+        "cpu_features": _core.cpu_features(),
+        "target": _core.get_target(),
+        "targets_compiled": _core.compiled_targets(),
+        "targets_supported": _core.supported_targets(),
+        "api_version": _core.API_VERSION,
+        "kernels": kernels,
+    }
+
+
+def show_config() -> None:
+    """Print config() in readable form."""
+    c = config()
+    print(f"convcore {c['version']} (C API {c['api_version']})")
+    print(f"  python {c['python']}, numpy {c['numpy']}, {c['platform']}")
+    print(f"  compiler:     {c['compiler']}")
+    print(f"  openmp:       {'on' if c['openmp'] else 'OFF (serial build)'}")
+    print(f"  threads:      {c['num_threads']}")
+    print(f"  cpu features: {','.join(c['cpu_features']) or '(none detected)'}")
+    print(f"  simd target:  {c['target']} (compiled: {', '.join(c['targets_compiled'])}; "
+          f"supported here: {', '.join(c['targets_supported'])})")
+    print("  kernels:")
+    for op, info in c["kernels"].items():
+        print(f"    {op}: {info['algorithm']}")
+        print(f"        float32 {info['kernel']['float32']}, float64 {info['kernel']['float64']}")

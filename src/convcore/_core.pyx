@@ -1,0 +1,284 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Thin wrappers over the C core: dtype dispatch, output allocation, GIL release, and
+status codes turned into exceptions. Argument parsing and messages live in functional.py;
+arrays arriving here are float32/float64, aligned, native byte order, with strides that
+are whole elements (functional.py guarantees it)."""
+
+cimport numpy as cnp
+from libc.stdint cimport int64_t
+
+import numpy as np
+
+
+cnp.import_array()
+
+API_VERSION = CONVCORE_API_VERSION
+
+# which argument a status code is about, for messages
+_STATUS_ARG = {
+    CC_ERR_BAD_STRIDE: "stride",
+    CC_ERR_BAD_PADDING: "padding",
+    CC_ERR_BAD_DILATION: "dilation",
+    CC_ERR_BAD_GROUPS: "groups",
+    CC_ERR_CHANNEL_MISMATCH: "weight",
+    CC_ERR_BAD_KERNEL: "kernel_size",
+    CC_ERR_EMPTY_OUTPUT: "input",
+    CC_ERR_OVERFLOW: "input",
+    CC_ERR_POOL_PADDING: "padding",
+    CC_ERR_BAD_DIVISOR: "divisor_override",
+    CC_ERR_BAD_THREADS: "num_threads",
+    CC_ERR_BAD_SHAPE: "input",
+}
+
+
+class ConvcoreError(RuntimeError):
+    """A status from the C core that no argument check explains (a bug if ever seen)."""
+
+
+cdef int _check(cc_status st, str context) except -1:
+    if st == CC_OK:
+        return 0
+    msg = cc_status_string(st).decode()
+    if context:
+        msg = f"{msg} ({context})"
+    arg = _STATUS_ARG.get(st)
+    if st == CC_ERR_NO_MEMORY:
+        raise MemoryError(msg)
+    if arg is not None:
+        raise ValueError(f"{arg}: {msg}")
+    raise ConvcoreError(msg)
+
+
+def status_string(int status):
+    return cc_status_string(<cc_status>status).decode()
+
+
+cdef inline void _geom(cnp.ndarray a, int64_t *shape, int64_t *strides):
+    cdef int i
+    cdef int64_t item = cnp.PyArray_ITEMSIZE(a)
+    cdef cnp.npy_intp *sh = cnp.PyArray_DIMS(a)
+    cdef cnp.npy_intp *st = cnp.PyArray_STRIDES(a)
+    for i in range(4):
+        shape[i] = sh[i]
+        strides[i] = st[i] // item
+
+
+cdef inline void _conv_desc(cc_conv2d_desc *d, tuple p):
+    d.stride_h, d.stride_w, d.pad_top, d.pad_bottom, d.pad_left, d.pad_right, \
+        d.dilation_h, d.dilation_w, d.groups = p
+
+
+cdef inline void _pool_desc(cc_pool2d_desc *d, tuple p):
+    d.kernel_h, d.kernel_w, d.stride_h, d.stride_w, d.pad_top, d.pad_bottom, d.pad_left, \
+        d.pad_right, d.dilation_h, d.dilation_w, d.ceil_mode, d.count_include_pad, \
+        d.divisor_override = p
+
+
+def conv2d_output_shape(tuple x_shape, tuple w_shape, tuple params):
+    """(N, C_out, OH, OW) for x_shape, w_shape and the 9 conv parameters; ValueError
+    naming the argument when they are inconsistent (the C core's check)."""
+    cdef cc_conv2d_desc d
+    cdef int64_t xs[4]
+    cdef int64_t ws[4]
+    cdef int64_t ys[4]
+    _conv_desc(&d, params)
+    for i in range(4):
+        xs[i] = x_shape[i]
+        ws[i] = w_shape[i]
+    _check(cc_conv2d_check(&d, xs, ws, ys), f"input {x_shape}, weight {w_shape}")
+    return (ys[0], ys[1], ys[2], ys[3])
+
+
+def pool2d_output_shape(tuple x_shape, tuple params):
+    cdef cc_pool2d_desc d
+    cdef int64_t xs[4]
+    cdef int64_t ys[4]
+    _pool_desc(&d, params)
+    for i in range(4):
+        xs[i] = x_shape[i]
+    _check(cc_pool2d_check(&d, xs, ys), f"input {x_shape}")
+    return (ys[0], ys[1], ys[2], ys[3])
+
+
+def conv2d(cnp.ndarray x, cnp.ndarray w, object b, tuple params, object out, int n_threads):
+    """y = conv2d(x, w) + b. x, w 4-D of one float dtype; b None or 1-D; out None or a
+    C-contiguous array of the result's shape and dtype."""
+    cdef cc_conv2d_desc d
+    cdef int64_t xs[4]
+    cdef int64_t xst[4]
+    cdef int64_t ws[4]
+    cdef int64_t wst[4]
+    cdef int64_t ys[4]
+    cdef int64_t bstride = 0
+    cdef cc_status st
+    cdef cnp.ndarray y, barr
+    cdef void *bptr = NULL
+    cdef void *xp = cnp.PyArray_DATA(x)
+    cdef void *wp = cnp.PyArray_DATA(w)
+    cdef void *yp
+    cdef int typenum = cnp.PyArray_TYPE(x)
+    _conv_desc(&d, params)
+    _geom(x, xs, xst)
+    _geom(w, ws, wst)
+    if b is not None:
+        barr = <cnp.ndarray>b
+        bptr = cnp.PyArray_DATA(barr)
+        bstride = cnp.PyArray_STRIDES(barr)[0] // cnp.PyArray_ITEMSIZE(barr)
+    _check(cc_conv2d_check(&d, xs, ws, ys), "")
+    if out is None:
+        y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, typenum, 0)
+    else:
+        y = <cnp.ndarray>out
+    yp = cnp.PyArray_DATA(y)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_conv2d_f32(&d, <const float *>xp, xs, xst, <const float *>wp, ws, wst,
+                               <const float *>bptr, bstride, <float *>yp, n_threads)
+    else:
+        with nogil:
+            st = cc_conv2d_f64(&d, <const double *>xp, xs, xst, <const double *>wp, ws, wst,
+                               <const double *>bptr, bstride, <double *>yp, n_threads)
+    _check(st, "")
+    return y
+
+
+def max_pool2d(cnp.ndarray x, tuple params, bint return_indices, int n_threads):
+    cdef cc_pool2d_desc d
+    cdef int64_t xs[4]
+    cdef int64_t xst[4]
+    cdef int64_t ys[4]
+    cdef cc_status st
+    cdef cnp.ndarray y, idx = None
+    cdef int64_t *ip = NULL
+    cdef void *xp = cnp.PyArray_DATA(x)
+    cdef void *yp
+    cdef int typenum = cnp.PyArray_TYPE(x)
+    _pool_desc(&d, params)
+    _geom(x, xs, xst)
+    _check(cc_pool2d_check(&d, xs, ys), "")
+    y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, typenum, 0)
+    yp = cnp.PyArray_DATA(y)
+    if return_indices:
+        idx = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, cnp.NPY_INT64, 0)
+        ip = <int64_t *>cnp.PyArray_DATA(idx)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_max_pool2d_f32(&d, <const float *>xp, xs, xst, <float *>yp, ip, n_threads)
+    else:
+        with nogil:
+            st = cc_max_pool2d_f64(&d, <const double *>xp, xs, xst, <double *>yp, ip, n_threads)
+    _check(st, "")
+    return (y, idx) if return_indices else y
+
+
+def avg_pool2d(cnp.ndarray x, tuple params, int n_threads):
+    cdef cc_pool2d_desc d
+    cdef int64_t xs[4]
+    cdef int64_t xst[4]
+    cdef int64_t ys[4]
+    cdef cc_status st
+    cdef cnp.ndarray y
+    cdef void *xp = cnp.PyArray_DATA(x)
+    cdef void *yp
+    cdef int typenum = cnp.PyArray_TYPE(x)
+    _pool_desc(&d, params)
+    _geom(x, xs, xst)
+    _check(cc_pool2d_check(&d, xs, ys), "")
+    y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, typenum, 0)
+    yp = cnp.PyArray_DATA(y)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_avg_pool2d_f32(&d, <const float *>xp, xs, xst, <float *>yp, n_threads)
+    else:
+        with nogil:
+            st = cc_avg_pool2d_f64(&d, <const double *>xp, xs, xst, <double *>yp, n_threads)
+    _check(st, "")
+    return y
+
+
+def global_pool2d(cnp.ndarray x, bint is_max, int n_threads):
+    cdef int64_t xs[4]
+    cdef int64_t xst[4]
+    cdef cnp.npy_intp ys[4]
+    cdef cc_status st
+    cdef cnp.ndarray y
+    cdef void *xp = cnp.PyArray_DATA(x)
+    cdef void *yp
+    cdef int typenum = cnp.PyArray_TYPE(x)
+    _geom(x, xs, xst)
+    ys[0] = xs[0]
+    ys[1] = xs[1]
+    ys[2] = 1
+    ys[3] = 1
+    y = cnp.PyArray_EMPTY(4, ys, typenum, 0)
+    yp = cnp.PyArray_DATA(y)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            if is_max:
+                st = cc_global_max_pool2d_f32(<const float *>xp, xs, xst, <float *>yp, n_threads)
+            else:
+                st = cc_global_avg_pool2d_f32(<const float *>xp, xs, xst, <float *>yp, n_threads)
+    else:
+        with nogil:
+            if is_max:
+                st = cc_global_max_pool2d_f64(<const double *>xp, xs, xst, <double *>yp, n_threads)
+            else:
+                st = cc_global_avg_pool2d_f64(<const double *>xp, xs, xst, <double *>yp, n_threads)
+    _check(st, "")
+    return y
+
+
+# ------------------------------------------------------------ configuration / test hooks
+
+def max_threads():
+    return cc_max_threads()
+
+
+def openmp_enabled():
+    return bool(cc_openmp_enabled())
+
+
+def compiler():
+    return cc_compiler().decode()
+
+
+def cpu_features():
+    s = cc_cpu_features().decode()
+    return s.split(",") if s else []
+
+
+def compiled_targets():
+    return [cc_target_name(t).decode() for t in range(CC_TARGET_COUNT) if cc_target_compiled(t)]
+
+
+def supported_targets():
+    return [cc_target_name(t).decode() for t in range(CC_TARGET_COUNT) if cc_target_supported(t)]
+
+
+def get_target():
+    return cc_target_name(cc_get_target()).decode()
+
+
+def set_target(str name):
+    """Switch the SIMD kernels in use (tests and benchmarks only; not thread-safe)."""
+    for t in range(CC_TARGET_COUNT):
+        if cc_target_name(t).decode() == name:
+            if cc_set_target(t) != CC_OK:
+                raise ValueError(f"target {name!r} is not compiled in or not supported here")
+            return
+    raise ValueError(f"unknown target {name!r}")
+
+
+def kernel_names():
+    """Name of the kernel in each dispatch slot, for show_config()."""
+    slots = ["gemm_f32", "gemm_f64", "depthwise_f32", "depthwise_f64",
+             "max_pool_f32", "max_pool_f64", "avg_pool_f32", "avg_pool_f64"]
+    return {slots[k]: cc_kernel_name(k).decode() for k in range(CC_KERNEL_COUNT)}
+
+
+def fma_peak_gflops(double seconds=0.2):
+    """Measured single-thread fp32 multiply-add rate of the active target, GFLOP/s."""
+    cdef double r
+    with nogil:
+        r = cc_fma_peak_gflops(seconds)
+    return r

@@ -1,0 +1,300 @@
+"""Public functional API: argument parsing and validation with messages that name the
+argument, dtype conversion (docs/api.md), then one call into the compiled core."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from convcore import _core
+
+__all__ = [
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "global_avg_pool2d",
+    "global_max_pool2d",
+    "get_num_threads",
+    "set_num_threads",
+]
+
+# Integers beyond this are rejected up front: the core works in int64 and products of
+# a few such values must still be representable for its overflow checks.
+_INT_LIMIT = 1 << 62
+
+# 0 means "OpenMP's default at call time" (OMP_NUM_THREADS, threadpoolctl).
+_num_threads = 0
+
+
+def get_num_threads() -> int:
+    """Threads each call uses: the value of set_num_threads, else OpenMP's default."""
+    return _num_threads if _num_threads > 0 else _core.max_threads()
+
+
+def set_num_threads(n: int | None) -> None:
+    """Use n threads per call (n >= 1); None goes back to OpenMP's default, which follows
+    OMP_NUM_THREADS and threadpoolctl.threadpool_limits."""
+    global _num_threads
+    if n is None:
+        _num_threads = 0
+        return
+    value = _int("n", n)
+    if value < 1 or value > 4096:
+        raise ValueError(f"n must be between 1 and 4096 (or None), got {n!r}")
+    _num_threads = value
+
+
+# ------------------------------------------------------------------- argument parsing
+
+def _int(name, v):
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(v).__name__} {v!r}")
+    v = int(v)
+    if abs(v) > _INT_LIMIT:
+        raise ValueError(f"{name} is out of range: {v}")
+    return v
+
+
+def _pair(name, v, minimum):
+    """int or (h, w) -> (h, w), each >= minimum."""
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"{name} must be an int or a pair (h, w), got {v!r}")
+        pair = (_int(name, v[0]), _int(name, v[1]))
+    else:
+        a = _int(name, v)
+        pair = (a, a)
+    if pair[0] < minimum or pair[1] < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {v!r}")
+    return pair
+
+
+def _padding4(v):
+    """int | (ph, pw) | ((top, bottom), (left, right)) -> (top, bottom, left, right)."""
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(
+                f"padding must be an int, (ph, pw) or ((top, bottom), (left, right)), got {v!r}"
+            )
+        sides = []
+        for axis in v:
+            if isinstance(axis, (tuple, list)):
+                if len(axis) != 2:
+                    raise ValueError(f"padding: each axis needs (before, after), got {v!r}")
+                sides += [_int("padding", axis[0]), _int("padding", axis[1])]
+            else:
+                a = _int("padding", axis)
+                sides += [a, a]
+        pads = tuple(sides)
+    else:
+        a = _int("padding", v)
+        pads = (a, a, a, a)
+    if min(pads) < 0:
+        raise ValueError(f"padding must be >= 0, got {v!r}")
+    return pads
+
+
+def _bool(name, v):
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, numbers.Integral) and int(v) in (0, 1):
+        return bool(v)
+    raise TypeError(f"{name} must be a bool, got {type(v).__name__} {v!r}")
+
+
+def _array(name, a):
+    """Any array-like -> ndarray the core can read: float32/float64 per the dtype table,
+    native byte order, aligned, strides in whole elements. Copies only when needed and
+    never writes to the caller's array."""
+    if isinstance(a, np.ndarray):
+        arr = a
+    else:
+        try:
+            arr = np.asarray(a)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"{name} could not be converted to an array: {exc}") from None
+    kind = arr.dtype.kind
+    if arr.dtype == np.float32 or arr.dtype == np.float64:
+        pass
+    elif kind == "f" and arr.dtype.itemsize == 2:
+        arr = arr.astype(np.float32)
+    elif kind in "biu":
+        arr = arr.astype(np.float64)
+    else:
+        raise TypeError(
+            f"{name} must hold real numbers (float32/float64; float16, ints and bools are "
+            f"converted), got dtype {arr.dtype}"
+        )
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+    item = arr.dtype.itemsize
+    if not arr.flags.aligned or any(s % item for s in arr.strides):
+        arr = np.array(arr, order="C", copy=True)
+    return arr
+
+
+def _same_dtype(**arrays):
+    dtypes = {k: v.dtype for k, v in arrays.items() if v is not None}
+    if len(set(dtypes.values())) > 1:
+        listed = ", ".join(f"{k}: {v}" for k, v in dtypes.items())
+        raise TypeError(f"all arrays of one call must share a dtype, got {listed}")
+
+
+def _input(x):
+    """(x as 4-D, was_unbatched)."""
+    x = _array("input", x)
+    if x.ndim == 4:
+        return x, False
+    if x.ndim == 3:
+        return x[np.newaxis], True
+    raise ValueError(f"input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
+
+
+# --------------------------------------------------------------------------- conv2d
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, out=None):
+    """2-D convolution (cross-correlation) with torch.nn.functional.conv2d's semantics.
+
+    input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in // groups, kH, kW);
+    bias (C_out,) or None; stride, dilation: int or (h, w); padding: int, (ph, pw),
+    ((top, bottom), (left, right)), "same" or "valid"; groups divides C_in and C_out.
+    out: optional C-contiguous array of the result's shape and dtype to write into.
+    """
+    x, unbatched = _input(input)
+    w = _array("weight", weight)
+    if w.ndim != 4:
+        raise ValueError(
+            f"weight must be 4-D (out_channels, in_channels/groups, kH, kW), got shape {w.shape}"
+        )
+    b = None
+    if bias is not None:
+        b = _array("bias", bias)
+        if b.ndim != 1 or b.shape[0] != w.shape[0]:
+            raise ValueError(
+                f"bias must be 1-D of length out_channels={w.shape[0]}, got shape {b.shape}"
+            )
+    _same_dtype(input=x, weight=w, bias=b)
+    sh, sw = _pair("stride", stride, 1)
+    dh, dw = _pair("dilation", dilation, 1)
+    g = _int("groups", groups)
+    if g < 1:
+        raise ValueError(f"groups must be >= 1, got {groups!r}")
+    c_in, c_out = x.shape[1], w.shape[0]
+    if c_in % g or c_out % g:
+        raise ValueError(
+            f"groups={g} must divide both in_channels={c_in} and out_channels={c_out}"
+        )
+    if w.shape[1] * g != c_in:
+        raise ValueError(
+            f"weight: expected in_channels/groups = {c_in // g} (input has {c_in} channels, "
+            f"groups={g}), got weight of shape {w.shape}"
+        )
+    kh, kw = w.shape[2], w.shape[3]
+    if kh < 1 or kw < 1:
+        raise ValueError(f"weight: kernel size must be >= 1, got shape {w.shape}")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = (0, 0, 0, 0)
+        elif padding == "same":
+            if sh != 1 or sw != 1:
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            th, tw = dh * (kh - 1), dw * (kw - 1)
+            pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+        else:
+            raise ValueError(f"padding must be 'same', 'valid' or numbers, got {padding!r}")
+    else:
+        pads = _padding4(padding)
+    params = (sh, sw, pads[0], pads[1], pads[2], pads[3], dh, dw, g)
+    if out is not None:
+        shape = _core.conv2d_output_shape(x.shape, w.shape, params)
+        out = _check_out(out, shape, x.dtype, unbatched, input=x, weight=w, bias=b)
+    y = _core.conv2d(x, w, b, params, out, _num_threads)
+    return y[0] if unbatched else y
+
+
+def _check_out(out, shape, dtype, unbatched, **inputs):
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    want = shape[1:] if unbatched else shape
+    if out.shape != tuple(want):
+        raise ValueError(f"out must have shape {tuple(want)}, got {out.shape}")
+    if out.dtype != dtype:
+        raise TypeError(f"out must have dtype {dtype}, got {out.dtype}")
+    if not (out.flags.c_contiguous and out.flags.writeable and out.flags.aligned
+            and out.dtype.isnative):
+        raise ValueError("out must be C-contiguous, aligned, writeable and in native byte order")
+    for name, arr in inputs.items():
+        if arr is not None and np.may_share_memory(out, arr):
+            raise ValueError(f"out must not overlap {name}")
+    return out[np.newaxis] if unbatched else out
+
+
+# -------------------------------------------------------------------------- pooling
+
+def _pool_params(kernel_size, stride, padding, dilation, ceil_mode, count_include_pad=True,
+                 divisor_override=None):
+    kh, kw = _pair("kernel_size", kernel_size, 1)
+    if stride is None:
+        sh, sw = kh, kw
+    else:
+        sh, sw = _pair("stride", stride, 1)
+    if isinstance(padding, str):
+        raise ValueError(f"padding must be numbers for pooling, got {padding!r}")
+    pads = _padding4(padding)
+    if pads[0] > kh // 2 or pads[1] > kh // 2 or pads[2] > kw // 2 or pads[3] > kw // 2:
+        raise ValueError(
+            f"padding must be at most half the kernel size (kernel_size=({kh}, {kw})), "
+            f"got padding={padding!r}"
+        )
+    dh, dw = _pair("dilation", dilation, 1)
+    div = 0
+    if divisor_override is not None:
+        div = _int("divisor_override", divisor_override)
+        if div == 0:
+            raise ValueError("divisor_override must not be zero")
+    return (kh, kw, sh, sw, pads[0], pads[1], pads[2], pads[3], dh, dw,
+            int(_bool("ceil_mode", ceil_mode)), int(_bool("count_include_pad", count_include_pad)),
+            div)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max pooling with torch.nn.functional.max_pool2d's semantics: implicit -inf padding,
+    NaN propagates, ties go to the first maximum. With return_indices, also returns int64
+    indices h * W + w within each (n, c) plane."""
+    x, unbatched = _input(input)
+    params = _pool_params(kernel_size, stride, padding, dilation, ceil_mode)
+    ri = _bool("return_indices", return_indices)
+    res = _core.max_pool2d(x, params, ri, _num_threads)
+    if unbatched:
+        return (res[0][0], res[1][0]) if ri else res[0]
+    return res
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Average pooling with torch.nn.functional.avg_pool2d's semantics (zero padding,
+    count_include_pad, divisor_override, ceil_mode windows)."""
+    x, unbatched = _input(input)
+    params = _pool_params(kernel_size, stride, padding, 1, ceil_mode, count_include_pad,
+                          divisor_override)
+    y = _core.avg_pool2d(x, params, _num_threads)
+    return y[0] if unbatched else y
+
+
+def _global(input, is_max):
+    x, unbatched = _input(input)
+    if x.shape[2] == 0 or x.shape[3] == 0:
+        raise ValueError(f"input must have H, W >= 1 for global pooling, got shape {x.shape}")
+    y = _core.global_pool2d(x, is_max, _num_threads)
+    return y[0] if unbatched else y
+
+
+def global_avg_pool2d(input):
+    """Mean over each (n, c) plane: (N, C, H, W) -> (N, C, 1, 1)."""
+    return _global(input, False)
+
+
+def global_max_pool2d(input):
+    """Max over each (n, c) plane, NaN propagating: (N, C, H, W) -> (N, C, 1, 1)."""
+    return _global(input, True)
