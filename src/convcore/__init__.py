@@ -32,7 +32,21 @@ __all__ = [
     "config",
     "show_config",
     "__version__",
+    "nn",
+    "optim",
+    "datasets",
 ]
+
+_SUBMODULES = ("nn", "optim", "datasets")
+
+
+def __getattr__(name):
+    # the pure-Python training side is imported on first use, keeping `import convcore` lean
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"convcore.{name}")
+    raise AttributeError(f"module 'convcore' has no attribute {name!r}")
 
 
 def config() -> dict:

@@ -1,0 +1,97 @@
+"""Element-wise activations: ReLU, LeakyReLU, Tanh, Sigmoid (NumPy, in the input's dtype)."""
+from __future__ import annotations
+
+import numpy as np
+
+from convcore.nn._args import float_arg
+from convcore.nn.module import Module
+
+__all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
+
+
+class _Elementwise(Module):
+    def __init__(self):
+        super().__init__()
+        self._saved = None
+
+    def _saved_or_raise(self):
+        if self._saved is None:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        return self._saved
+
+
+class ReLU(_Elementwise):
+    """max(x, 0); the gradient passes where the output is positive (torch's rule: 0 at 0)."""
+
+    def forward(self, x):
+        y = np.maximum(x, 0)
+        self._saved = y
+        return y
+
+    def backward(self, grad_output, input_grad=True):
+        y = self._saved_or_raise()
+        if not input_grad:
+            return None
+        g = np.asarray(grad_output, dtype=y.dtype)
+        out = np.zeros_like(g)
+        np.copyto(out, g, where=y > 0)
+        return out
+
+
+class LeakyReLU(_Elementwise):
+    """x where x > 0, negative_slope * x elsewhere."""
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = float_arg("negative_slope", negative_slope)
+
+    def forward(self, x):
+        x = np.asarray(x)
+        positive = x > 0
+        self._saved = positive
+        return np.where(positive, x, x * x.dtype.type(self.negative_slope))
+
+    def backward(self, grad_output, input_grad=True):
+        positive = self._saved_or_raise()
+        if not input_grad:
+            return None
+        g = np.asarray(grad_output)
+        return np.where(positive, g, g * g.dtype.type(self.negative_slope))
+
+    def get_config(self):
+        return {"negative_slope": self.negative_slope}
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Tanh(_Elementwise):
+    def forward(self, x):
+        y = np.tanh(x)
+        self._saved = y
+        return y
+
+    def backward(self, grad_output, input_grad=True):
+        y = self._saved_or_raise()
+        if not input_grad:
+            return None
+        return np.asarray(grad_output) * (1 - y * y)
+
+
+class Sigmoid(_Elementwise):
+    """1 / (1 + exp(-x)), evaluated as (1 + tanh(x / 2)) / 2: no overflow for any x."""
+
+    def forward(self, x):
+        x = np.asarray(x)
+        half = x.dtype.type(0.5) if x.dtype.kind == "f" else 0.5
+        y = np.tanh(x * half)
+        y += 1
+        y *= half
+        self._saved = y
+        return y
+
+    def backward(self, grad_output, input_grad=True):
+        y = self._saved_or_raise()
+        if not input_grad:
+            return None
+        return np.asarray(grad_output) * (y * (1 - y))
