@@ -22,6 +22,8 @@ CORE_SOURCES = [
     "csrc/pack.c",
     "csrc/conv2d.c",
     "csrc/pool2d.c",
+    "csrc/conv2d_backward.c",
+    "csrc/pool2d_backward.c",
 ]
 INCLUDE_DIRS = ["csrc/include", "csrc"]
 

@@ -11,6 +11,9 @@ import numpy as np
 from convcore import _core
 from convcore.functional import (
     avg_pool2d,
+    avg_pool2d_backward,
+    conv2d_backward,
+    max_pool2d_backward,
     conv2d,
     get_num_threads,
     global_avg_pool2d,
@@ -27,6 +30,9 @@ __all__ = [
     "avg_pool2d",
     "global_avg_pool2d",
     "global_max_pool2d",
+    "conv2d_backward",
+    "max_pool2d_backward",
+    "avg_pool2d_backward",
     "get_num_threads",
     "set_num_threads",
     "config",

@@ -55,6 +55,31 @@ cdef extern from "convcore/convcore.h" nogil:
                             const double *w, const int64_t *w_shape, const int64_t *w_strides,
                             const double *bias, int64_t bias_stride, double *y, int n_threads)
 
+    cc_status cc_conv2d_backward_f32(const cc_conv2d_desc *desc,
+                                     const float *dy, const int64_t *dy_shape, const int64_t *dy_strides,
+                                     const float *x, const int64_t *x_shape, const int64_t *x_strides,
+                                     const float *w, const int64_t *w_shape, const int64_t *w_strides,
+                                     float *dx, float *dw, float *db, int n_threads)
+    cc_status cc_conv2d_backward_f64(const cc_conv2d_desc *desc,
+                                     const double *dy, const int64_t *dy_shape, const int64_t *dy_strides,
+                                     const double *x, const int64_t *x_shape, const int64_t *x_strides,
+                                     const double *w, const int64_t *w_shape, const int64_t *w_strides,
+                                     double *dx, double *dw, double *db, int n_threads)
+    cc_status cc_max_pool2d_backward_f32(const float *dy, const int64_t *dy_shape,
+                                         const int64_t *dy_strides, const int64_t *indices,
+                                         const int64_t *idx_strides, const int64_t *x_shape,
+                                         float *dx, int n_threads)
+    cc_status cc_max_pool2d_backward_f64(const double *dy, const int64_t *dy_shape,
+                                         const int64_t *dy_strides, const int64_t *indices,
+                                         const int64_t *idx_strides, const int64_t *x_shape,
+                                         double *dx, int n_threads)
+    cc_status cc_avg_pool2d_backward_f32(const cc_pool2d_desc *desc, const float *dy,
+                                         const int64_t *dy_shape, const int64_t *dy_strides,
+                                         const int64_t *x_shape, float *dx, int n_threads)
+    cc_status cc_avg_pool2d_backward_f64(const cc_pool2d_desc *desc, const double *dy,
+                                         const int64_t *dy_shape, const int64_t *dy_strides,
+                                         const int64_t *x_shape, double *dx, int n_threads)
+
     cc_status cc_pool2d_output_size(const cc_pool2d_desc *desc, int64_t in_h, int64_t in_w,
                                     int64_t *out_h, int64_t *out_w)
     cc_status cc_pool2d_check(const cc_pool2d_desc *desc, const int64_t *x_shape,

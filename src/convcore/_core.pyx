@@ -282,3 +282,127 @@ def fma_peak_gflops(double seconds=0.2):
     with nogil:
         r = cc_fma_peak_gflops(seconds)
     return r
+
+
+# ------------------------------------------------------------------------ backward
+
+def conv2d_backward(cnp.ndarray dy, cnp.ndarray x, cnp.ndarray w, tuple params,
+                    bint want_dx, bint want_dw, bint want_db, int n_threads):
+    """(dx, dw, db) of conv2d; a gradient not wanted is None."""
+    cdef cc_conv2d_desc d
+    cdef int64_t dys[4]
+    cdef int64_t dyst[4]
+    cdef int64_t xs[4]
+    cdef int64_t xst[4]
+    cdef int64_t ws[4]
+    cdef int64_t wst[4]
+    cdef int64_t ys[4]
+    cdef cc_status st
+    cdef cnp.ndarray dx = None, dw = None, db = None
+    cdef void *dxp = NULL
+    cdef void *dwp = NULL
+    cdef void *dbp = NULL
+    cdef void *dyp = cnp.PyArray_DATA(dy)
+    cdef void *xp = cnp.PyArray_DATA(x)
+    cdef void *wp = cnp.PyArray_DATA(w)
+    cdef int typenum = cnp.PyArray_TYPE(x)
+    cdef cnp.npy_intp nbias
+    _conv_desc(&d, params)
+    _geom(dy, dys, dyst)
+    _geom(x, xs, xst)
+    _geom(w, ws, wst)
+    _check(cc_conv2d_check(&d, xs, ws, ys), "")
+    for i in range(4):
+        if dys[i] != ys[i]:
+            raise ValueError(
+                f"grad_output must have the forward output's shape {tuple(ys[j] for j in range(4))}, "
+                f"got {tuple(dys[j] for j in range(4))}")
+    if want_dx:
+        dx = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>xs, typenum, 0)
+        dxp = cnp.PyArray_DATA(dx)
+    if want_dw:
+        dw = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ws, typenum, 0)
+        dwp = cnp.PyArray_DATA(dw)
+    if want_db:
+        nbias = ws[0]
+        db = cnp.PyArray_EMPTY(1, &nbias, typenum, 0)
+        dbp = cnp.PyArray_DATA(db)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_conv2d_backward_f32(&d, <const float *>dyp, dys, dyst, <const float *>xp, xs,
+                                        xst, <const float *>wp, ws, wst, <float *>dxp,
+                                        <float *>dwp, <float *>dbp, n_threads)
+    else:
+        with nogil:
+            st = cc_conv2d_backward_f64(&d, <const double *>dyp, dys, dyst, <const double *>xp,
+                                        xs, xst, <const double *>wp, ws, wst, <double *>dxp,
+                                        <double *>dwp, <double *>dbp, n_threads)
+    _check(st, "")
+    return dx, dw, db
+
+
+def max_pool2d_backward(cnp.ndarray dy, cnp.ndarray indices, tuple x_shape, int n_threads):
+    cdef int64_t dys[4]
+    cdef int64_t dyst[4]
+    cdef int64_t ixs[4]
+    cdef int64_t ixst[4]
+    cdef int64_t xs[4]
+    cdef cc_status st
+    cdef cnp.ndarray dx
+    cdef void *dyp = cnp.PyArray_DATA(dy)
+    cdef int64_t *ip = <int64_t *>cnp.PyArray_DATA(indices)
+    cdef void *dxp
+    cdef int typenum = cnp.PyArray_TYPE(dy)
+    _geom(dy, dys, dyst)
+    _geom(indices, ixs, ixst)
+    for i in range(4):
+        xs[i] = x_shape[i]
+    dx = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>xs, typenum, 0)
+    dxp = cnp.PyArray_DATA(dx)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_max_pool2d_backward_f32(<const float *>dyp, dys, dyst, ip, ixst, xs,
+                                            <float *>dxp, n_threads)
+    else:
+        with nogil:
+            st = cc_max_pool2d_backward_f64(<const double *>dyp, dys, dyst, ip, ixst, xs,
+                                            <double *>dxp, n_threads)
+    if st == CC_ERR_BAD_INDEX:
+        raise ValueError(f"indices: every index must lie in [0, H * W) = [0, {xs[2] * xs[3]})")
+    _check(st, "")
+    return dx
+
+
+def avg_pool2d_backward(cnp.ndarray dy, tuple x_shape, tuple params, int n_threads):
+    cdef cc_pool2d_desc d
+    cdef int64_t dys[4]
+    cdef int64_t dyst[4]
+    cdef int64_t xs[4]
+    cdef int64_t ys[4]
+    cdef cc_status st
+    cdef cnp.ndarray dx
+    cdef void *dyp = cnp.PyArray_DATA(dy)
+    cdef void *dxp
+    cdef int typenum = cnp.PyArray_TYPE(dy)
+    _pool_desc(&d, params)
+    _geom(dy, dys, dyst)
+    for i in range(4):
+        xs[i] = x_shape[i]
+    _check(cc_pool2d_check(&d, xs, ys), f"input_shape {x_shape}")
+    for i in range(4):
+        if dys[i] != ys[i]:
+            raise ValueError(
+                f"grad_output must have the forward output's shape {tuple(ys[j] for j in range(4))}, "
+                f"got {tuple(dys[j] for j in range(4))}")
+    dx = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>xs, typenum, 0)
+    dxp = cnp.PyArray_DATA(dx)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_avg_pool2d_backward_f32(&d, <const float *>dyp, dys, dyst, xs, <float *>dxp,
+                                            n_threads)
+    else:
+        with nogil:
+            st = cc_avg_pool2d_backward_f64(&d, <const double *>dyp, dys, dyst, xs, <double *>dxp,
+                                            n_threads)
+    _check(st, "")
+    return dx

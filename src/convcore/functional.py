@@ -14,6 +14,9 @@ __all__ = [
     "avg_pool2d",
     "global_avg_pool2d",
     "global_max_pool2d",
+    "conv2d_backward",
+    "max_pool2d_backward",
+    "avg_pool2d_backward",
     "get_num_threads",
     "set_num_threads",
 ]
@@ -152,6 +155,42 @@ def _input(x):
 
 # --------------------------------------------------------------------------- conv2d
 
+def _conv_params(c_in, w_shape, stride, padding, dilation, groups):
+    """The 9 core parameters (strides, pads top/bottom/left/right, dilations, groups),
+    validated against the input's channel count and the weight's shape."""
+    sh, sw = _pair("stride", stride, 1)
+    dh, dw = _pair("dilation", dilation, 1)
+    g = _int("groups", groups)
+    if g < 1:
+        raise ValueError(f"groups must be >= 1, got {groups!r}")
+    c_out = w_shape[0]
+    if c_in % g or c_out % g:
+        raise ValueError(
+            f"groups={g} must divide both in_channels={c_in} and out_channels={c_out}"
+        )
+    if w_shape[1] * g != c_in:
+        raise ValueError(
+            f"weight: expected in_channels/groups = {c_in // g} (input has {c_in} channels, "
+            f"groups={g}), got weight of shape {w_shape}"
+        )
+    kh, kw = w_shape[2], w_shape[3]
+    if kh < 1 or kw < 1:
+        raise ValueError(f"weight: kernel size must be >= 1, got shape {w_shape}")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = (0, 0, 0, 0)
+        elif padding == "same":
+            if sh != 1 or sw != 1:
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            th, tw = dh * (kh - 1), dw * (kw - 1)
+            pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+        else:
+            raise ValueError(f"padding must be 'same', 'valid' or numbers, got {padding!r}")
+    else:
+        pads = _padding4(padding)
+    return (sh, sw, pads[0], pads[1], pads[2], pads[3], dh, dw, g)
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, out=None):
     """2-D convolution (cross-correlation) with torch.nn.functional.conv2d's semantics.
 
@@ -174,37 +213,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
                 f"bias must be 1-D of length out_channels={w.shape[0]}, got shape {b.shape}"
             )
     _same_dtype(input=x, weight=w, bias=b)
-    sh, sw = _pair("stride", stride, 1)
-    dh, dw = _pair("dilation", dilation, 1)
-    g = _int("groups", groups)
-    if g < 1:
-        raise ValueError(f"groups must be >= 1, got {groups!r}")
-    c_in, c_out = x.shape[1], w.shape[0]
-    if c_in % g or c_out % g:
-        raise ValueError(
-            f"groups={g} must divide both in_channels={c_in} and out_channels={c_out}"
-        )
-    if w.shape[1] * g != c_in:
-        raise ValueError(
-            f"weight: expected in_channels/groups = {c_in // g} (input has {c_in} channels, "
-            f"groups={g}), got weight of shape {w.shape}"
-        )
-    kh, kw = w.shape[2], w.shape[3]
-    if kh < 1 or kw < 1:
-        raise ValueError(f"weight: kernel size must be >= 1, got shape {w.shape}")
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = (0, 0, 0, 0)
-        elif padding == "same":
-            if sh != 1 or sw != 1:
-                raise ValueError("padding='same' is not supported for strided convolutions")
-            th, tw = dh * (kh - 1), dw * (kw - 1)
-            pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
-        else:
-            raise ValueError(f"padding must be 'same', 'valid' or numbers, got {padding!r}")
-    else:
-        pads = _padding4(padding)
-    params = (sh, sw, pads[0], pads[1], pads[2], pads[3], dh, dw, g)
+    params = _conv_params(x.shape[1], w.shape, stride, padding, dilation, groups)
     if out is not None:
         shape = _core.conv2d_output_shape(x.shape, w.shape, params)
         out = _check_out(out, shape, x.dtype, unbatched, input=x, weight=w, bias=b)
@@ -298,3 +307,80 @@ def global_avg_pool2d(input):
 def global_max_pool2d(input):
     """Max over each (n, c) plane, NaN propagating: (N, C, H, W) -> (N, C, 1, 1)."""
     return _global(input, True)
+
+
+# ------------------------------------------------------------------------- backward
+
+def _grad_output(grad_output, unbatched):
+    g = _array("grad_output", grad_output)
+    want = 3 if unbatched else 4
+    if g.ndim != want:
+        raise ValueError(f"grad_output must be {want}-D like the forward output, got shape {g.shape}")
+    return g[np.newaxis] if unbatched else g
+
+
+def _input_shape(input_shape):
+    """(N, C, H, W) or (C, H, W) of non-negative ints -> (4-tuple, was_unbatched)."""
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (3, 4):
+        raise ValueError(f"input_shape must be (N, C, H, W) or (C, H, W), got {input_shape!r}")
+    shape = tuple(_int("input_shape", v) for v in input_shape)
+    if min(shape) < 0:
+        raise ValueError(f"input_shape must be non-negative, got {input_shape!r}")
+    return ((1,) + shape, True) if len(shape) == 3 else (shape, False)
+
+
+def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1, *,
+                    input_grad=True, weight_grad=True, bias_grad=True):
+    """Gradients of conv2d with respect to input, weight and bias, given grad_output
+    (dL/dy). Returns (grad_input, grad_weight, grad_bias); those not asked for are None.
+    Weight and bias gradients are bit-identical for any thread count."""
+    x, unbatched = _input(input)
+    w = _array("weight", weight)
+    if w.ndim != 4:
+        raise ValueError(
+            f"weight must be 4-D (out_channels, in_channels/groups, kH, kW), got shape {w.shape}"
+        )
+    g = _grad_output(grad_output, unbatched)
+    _same_dtype(grad_output=g, input=x, weight=w)
+    params = _conv_params(x.shape[1], w.shape, stride, padding, dilation, groups)
+    dx, dw, db = _core.conv2d_backward(
+        g, x, w, params, _bool("input_grad", input_grad), _bool("weight_grad", weight_grad),
+        _bool("bias_grad", bias_grad), _num_threads,
+    )
+    if unbatched and dx is not None:
+        dx = dx[0]
+    return dx, dw, db
+
+
+def max_pool2d_backward(grad_output, indices, input_shape):
+    """Gradient of max_pool2d: each grad_output element goes to the input position its
+    index names (indices from max_pool2d(..., return_indices=True)). Indices are checked
+    to lie inside their plane."""
+    shape, unbatched = _input_shape(input_shape)
+    g = _grad_output(grad_output, unbatched)
+    idx = np.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"indices must be integers, got dtype {idx.dtype}")
+    if idx.dtype != np.int64 or not idx.dtype.isnative or not idx.flags.aligned:
+        idx = idx.astype(np.int64)
+    if unbatched:
+        idx = idx[np.newaxis] if idx.ndim == 3 else idx
+    if idx.shape != g.shape:
+        raise ValueError(f"indices must have grad_output's shape {g.shape}, got {idx.shape}")
+    if g.shape[0] != shape[0] or g.shape[1] != shape[1]:
+        raise ValueError(
+            f"input_shape {input_shape!r} does not match grad_output's batch and channels {g.shape[:2]}"
+        )
+    dx = _core.max_pool2d_backward(g, idx, shape, _num_threads)
+    return dx[0] if unbatched else dx
+
+
+def avg_pool2d_backward(grad_output, input_shape, kernel_size, stride=None, padding=0,
+                        ceil_mode=False, count_include_pad=True, divisor_override=None):
+    """Gradient of avg_pool2d with the same arguments as the forward call."""
+    shape, unbatched = _input_shape(input_shape)
+    g = _grad_output(grad_output, unbatched)
+    params = _pool_params(kernel_size, stride, padding, 1, ceil_mode, count_include_pad,
+                          divisor_override)
+    dx = _core.avg_pool2d_backward(g, shape, params, _num_threads)
+    return dx[0] if unbatched else dx

@@ -89,6 +89,23 @@ cc_status cc_conv2d_f64(const cc_conv2d_desc *desc,
                         const double *bias, int64_t bias_stride,
                         double *y, int n_threads);
 
+/* Gradients of y = conv2d(x, w) + bias given dy = dL/dy (shape (N, C_out, OH, OW) as
+ * cc_conv2d_check gives; any strides). Each output pointer may be NULL to skip it:
+ *   dx: C-contiguous, x's shape (needs w); dw: C-contiguous, w's shape (needs x);
+ *   db: C_out contiguous elements.
+ * dw and db are reduced over the batch in a fixed order: bit-identical for any n_threads.
+ * CC_ERR_BAD_SHAPE when dy's shape is not the forward output's. */
+cc_status cc_conv2d_backward_f32(const cc_conv2d_desc *desc,
+                                 const float *dy, const int64_t dy_shape[4], const int64_t dy_strides[4],
+                                 const float *x, const int64_t x_shape[4], const int64_t x_strides[4],
+                                 const float *w, const int64_t w_shape[4], const int64_t w_strides[4],
+                                 float *dx, float *dw, float *db, int n_threads);
+cc_status cc_conv2d_backward_f64(const cc_conv2d_desc *desc,
+                                 const double *dy, const int64_t dy_shape[4], const int64_t dy_strides[4],
+                                 const double *x, const int64_t x_shape[4], const int64_t x_strides[4],
+                                 const double *w, const int64_t w_shape[4], const int64_t w_strides[4],
+                                 double *dx, double *dw, double *db, int n_threads);
+
 /* ------------------------------------------------------------------- pooling */
 
 typedef struct cc_pool2d_desc {
@@ -128,6 +145,27 @@ cc_status cc_avg_pool2d_f32(const cc_pool2d_desc *desc,
 cc_status cc_avg_pool2d_f64(const cc_pool2d_desc *desc,
                             const double *x, const int64_t x_shape[4], const int64_t x_strides[4],
                             double *y, int n_threads);
+
+/* Max pooling gradient: dx (C-contiguous, x_shape) = 0, then dx[n, c].flat[idx] += dy for
+ * every output element, idx taken from indices (as cc_max_pool2d wrote them; any strides,
+ * dy's shape). An index outside [0, H * W) is skipped and gives CC_ERR_BAD_INDEX. */
+cc_status cc_max_pool2d_backward_f32(const float *dy, const int64_t dy_shape[4],
+                                     const int64_t dy_strides[4], const int64_t *indices,
+                                     const int64_t idx_strides[4], const int64_t x_shape[4],
+                                     float *dx, int n_threads);
+cc_status cc_max_pool2d_backward_f64(const double *dy, const int64_t dy_shape[4],
+                                     const int64_t dy_strides[4], const int64_t *indices,
+                                     const int64_t idx_strides[4], const int64_t x_shape[4],
+                                     double *dx, int n_threads);
+
+/* Average pooling gradient: each dy element, divided by its window's divisor (the forward
+ * rule), is added to the window's in-bounds input positions. dx is C-contiguous. */
+cc_status cc_avg_pool2d_backward_f32(const cc_pool2d_desc *desc, const float *dy,
+                                     const int64_t dy_shape[4], const int64_t dy_strides[4],
+                                     const int64_t x_shape[4], float *dx, int n_threads);
+cc_status cc_avg_pool2d_backward_f64(const cc_pool2d_desc *desc, const double *dy,
+                                     const int64_t dy_shape[4], const int64_t dy_strides[4],
+                                     const int64_t x_shape[4], double *dx, int n_threads);
 
 /* Global pooling over each (n, c) plane; y has N * C elements ((N, C, 1, 1)).
  * H * W must be >= 1. Global max propagates NaN. */
