@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convcore.nn._args import float_arg
+from convcore.nn._args import bool_arg, float_arg
 from convcore.nn.module import Module
 
 __all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
@@ -21,10 +21,21 @@ class _Elementwise(Module):
 
 
 class ReLU(_Elementwise):
-    """max(x, 0); the gradient passes where the output is positive (torch's rule: 0 at 0)."""
+    """max(x, 0); the gradient passes where the output is positive (torch's rule: 0 at 0).
+
+    inplace=True overwrites the forward input with the output and the backward
+    grad_output with the input gradient, saving two allocations per step; use it only
+    where nothing else reads those arrays (e.g. after a Conv2d or Linear in a Sequential)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = bool_arg("inplace", inplace)
 
     def forward(self, x):
-        y = np.maximum(x, 0)
+        if self.inplace and isinstance(x, np.ndarray) and x.flags.writeable and x.dtype.kind == "f":
+            y = np.maximum(x, 0, out=x)
+        else:
+            y = np.maximum(x, 0)
         self._saved = y
         return y
 
@@ -33,9 +44,18 @@ class ReLU(_Elementwise):
         if not input_grad:
             return None
         g = np.asarray(grad_output, dtype=y.dtype)
+        if self.inplace and g.flags.writeable and g.shape == y.shape:
+            np.copyto(g, 0, where=y <= 0)
+            return g
         out = np.zeros_like(g)
         np.copyto(out, g, where=y > 0)
         return out
+
+    def get_config(self):
+        return {"inplace": self.inplace} if self.inplace else {}
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(_Elementwise):

@@ -346,12 +346,12 @@ class Module:
     # ---------------------------------------------------------------- training
 
     def fit(self, X, y, epochs=1, batch_size=32, optimizer=None, loss=None,
-            validation_data=None, progress=True, shuffle=True, seed=None):
-        """Train on (X, y); see convcore.nn.training.fit."""
+            validation_data=None, progress=True, shuffle=True, seed=None, on_epoch_end=None):
+        """Train on (X, y); returns the history (see convcore.nn.training.fit)."""
         from convcore.nn.training import fit
         return fit(self, X, y, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                    loss=loss, validation_data=validation_data, progress=progress,
-                   shuffle=shuffle, seed=seed)
+                   shuffle=shuffle, seed=seed, on_epoch_end=on_epoch_end)
 
     def predict(self, X, batch_size=256):
         """Outputs for X in evaluation mode; see convcore.nn.training.predict."""

@@ -90,7 +90,7 @@ def _batches(n, batch_size):
 
 
 def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, loss=None,
-        validation_data=None, progress=True, shuffle=True, seed=None) -> dict:
+        validation_data=None, progress=True, shuffle=True, seed=None, on_epoch_end=None) -> dict:
     """Train model on (X, y) with mini-batch gradient descent.
 
     optimizer defaults to optim.Adam(model.parameters()), loss to CrossEntropyLoss().
@@ -98,7 +98,10 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, loss=None,
     a bar shows running loss and accuracy during each epoch and one summary line per epoch
     is printed. Returns the history: lists per epoch under "loss", "accuracy" (for
     classification), "val_loss", "val_accuracy" (with validation_data), "time" (seconds) and
-    "images_per_sec" (training throughput)."""
+    "images_per_sec" (training throughput).
+
+    on_epoch_end: optional callable(epoch, history) run after each epoch (epoch counts from
+    0), e.g. to change optimizer.param_groups[i]["lr"]; returning True stops training."""
     from convcore import optim as _optim
 
     X = _as_inputs("X", X)
@@ -117,6 +120,8 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, loss=None,
         optimizer = _optim.Adam(model.parameters())
     if not isinstance(optimizer, _optim.Optimizer):
         raise TypeError(f"optimizer must be a convcore.optim optimizer, got {type(optimizer).__name__}")
+    if on_epoch_end is not None and not callable(on_epoch_end):
+        raise TypeError(f"on_epoch_end must be callable, got {type(on_epoch_end).__name__}")
     if validation_data is not None:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("validation_data must be a pair (X_val, y_val)")
@@ -196,6 +201,8 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, loss=None,
             parts.append(f"{history['images_per_sec'][-1]:.0f} img/s")
             parts.append(f"{elapsed:.1f} s")
             print(" - ".join(parts), flush=True)
+        if on_epoch_end is not None and on_epoch_end(epoch, history) is True:
+            break
     return history
 
 
