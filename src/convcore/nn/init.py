@@ -53,7 +53,8 @@ def get_rng(rng=None) -> np.random.Generator:
 
 
 def _array(tensor, name="tensor") -> np.ndarray:
-    arr = getattr(tensor, "data", tensor)
+    # a Parameter holds its array in .data (an ndarray's own .data is a buffer)
+    arr = tensor if isinstance(tensor, np.ndarray) else getattr(tensor, "data", tensor)
     if not isinstance(arr, np.ndarray) or arr.dtype.kind != "f":
         raise TypeError(f"{name} must be a floating-point ndarray or a Parameter, got {type(tensor).__name__}")
     return arr
