@@ -54,6 +54,10 @@ class ProgressBar:
         if refresh:
             self._draw()
 
+    def refresh(self):
+        self._last = time.perf_counter()
+        self._draw()
+
     def update(self, n=1):
         self.n += n
         now = time.perf_counter()
@@ -177,6 +181,7 @@ def fit(model, X, y, epochs=1, batch_size=32, optimizer=None, loss=None,
                 bar.update(1)
         train_time = time.perf_counter() - t0
         if bar is not None:
+            bar.refresh()  # the final counts, whatever the redraw interval skipped
             bar.close()
         history["loss"].append(loss_sum / max(seen, 1))
         if classify:
