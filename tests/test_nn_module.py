@@ -331,3 +331,28 @@ def test_repr():
     text = repr(_net())
     assert "(0): Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=1)" in text
     assert "(10): Linear(in_features=6, out_features=5, bias=True)" in text
+
+
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("pool", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)],
+                         ids=["k2", "k3s2p1"])
+def test_relu_before_max_pool_runs_reordered_with_identical_results(inplace, pool):
+    """Sequential runs ReLU after a following MaxPool2d; outputs and gradients must be those
+    of the layers applied in their written order (all-negative windows, zeros, positive
+    ties and NaN included)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 7, 6))
+    x[0, 0, :2, :2] = [[-1.0, -2.0], [-0.5, -3.0]]  # a window with nothing positive
+    x[0, 1, :2, :2] = [[0.0, -0.0], [0.0, -1.0]]  # zeros
+    x[0, 2, :2, :2] = [[2.0, 2.0], [1.0, 2.0]]  # positive ties
+    x[1, 0, 2, 2] = np.nan
+    g = rng.standard_normal((2, 3) + nn.MaxPool2d(**pool)(x).shape[2:])
+
+    seq = nn.Sequential(nn.ReLU(inplace=inplace), nn.MaxPool2d(**pool))
+    relu, mp = nn.ReLU(), nn.MaxPool2d(**pool)
+    want = mp(relu(x.copy()))
+    want_gx = relu.backward(mp.backward(g.copy()))
+    got = seq(x.copy())
+    gx = seq.backward(g.copy())
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(gx, want_gx)

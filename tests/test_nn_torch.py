@@ -145,6 +145,7 @@ def test_parameterless_layers(pair, dtype):
     ours, theirs = pair[0](), pair[1]()
     x = rng.standard_normal((3, 2, 4, 5)) * 4
     x[0, 0, 0, :2] = [0.0, -0.0]  # the kink: both libraries give 0 gradient at 0
+    x[1, 1, 1, 1] = np.nan  # NaN propagates the same way, gradients included
     compare(ours, theirs, x, dtype, training=ours.training)
 
 

@@ -134,6 +134,7 @@ class Adam(Optimizer):
                  amsgrad=False, *, maximize=False):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))
+        self._scratch = {}
 
     def _check(self, o):
         o["lr"] = float_arg("lr", o["lr"], 0.0)
@@ -171,23 +172,31 @@ class Adam(Optimizer):
                     else:
                         g = g + dt(wd) * p.data
                 m, v = state["exp_avg"], state["exp_avg_sq"]
+                # one scratch array per parameter keeps the update free of allocations
+                work = self._scratch.get(p)
+                if work is None or work.shape != p.data.shape or work.dtype != p.data.dtype:
+                    work = self._scratch[p] = np.empty_like(p.data)
                 # m += (1 - beta1) * (g - m): torch's lerp form of the first moment
-                m += dt(1 - b1) * (g - m)
+                np.subtract(g, m, out=work)
+                work *= dt(1 - b1)
+                m += work
+                np.multiply(g, g, out=work)
+                work *= dt(1 - b2)
                 v *= dt(b2)
-                v += dt(1 - b2) * (g * g)
+                v += work
                 bias1 = 1 - b1 ** t
                 bias2_sqrt = math.sqrt(1 - b2 ** t)
                 if amsgrad:
                     vmax = state["max_exp_avg_sq"]
                     np.maximum(vmax, v, out=vmax)
-                    denom = np.sqrt(vmax)
+                    np.sqrt(vmax, out=work)
                 else:
-                    denom = np.sqrt(v)
-                denom /= dt(bias2_sqrt)
-                denom += dt(eps)
-                step = m / denom
-                step *= dt(lr / bias1)
-                p.data -= step
+                    np.sqrt(v, out=work)
+                work /= dt(bias2_sqrt)
+                work += dt(eps)
+                np.divide(m, work, out=work)
+                work *= dt(lr / bias1)
+                p.data -= work
 
 
 class AdamW(Adam):

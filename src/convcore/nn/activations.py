@@ -21,7 +21,8 @@ class _Elementwise(Module):
 
 
 class ReLU(_Elementwise):
-    """max(x, 0); the gradient passes where the output is positive (torch's rule: 0 at 0).
+    """max(x, 0); the gradient is zeroed where the output is <= 0 (torch's rule: 0 at 0,
+    and it passes where the output is NaN).
 
     inplace=True overwrites the forward input with the output and the backward
     grad_output with the input gradient, saving two allocations per step; use it only
@@ -47,9 +48,7 @@ class ReLU(_Elementwise):
         if self.inplace and g.flags.writeable and g.shape == y.shape:
             np.copyto(g, 0, where=y <= 0)
             return g
-        out = np.zeros_like(g)
-        np.copyto(out, g, where=y > 0)
-        return out
+        return np.where(y <= 0, g.dtype.type(0), g)
 
     def get_config(self):
         return {"inplace": self.inplace} if self.inplace else {}
