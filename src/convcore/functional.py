@@ -3,8 +3,10 @@ argument, dtype conversion (docs/api.md), then one call into the compiled core."
 from __future__ import annotations
 
 import numbers
+from typing import Any, Literal, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from convcore import _core
 
@@ -20,6 +22,11 @@ __all__ = [
     "get_num_threads",
     "set_num_threads",
 ]
+
+IntPair = Union[int, tuple[int, int]]
+Padding = Union[int, tuple[int, int], tuple[tuple[int, int], tuple[int, int]], Literal["same", "valid"]]
+PoolPadding = Union[int, tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]
+Array = npt.NDArray[Any]
 
 # Integers beyond this are rejected up front: the core works in int64 and products of
 # a few such values must still be representable for its overflow checks.
@@ -191,7 +198,9 @@ def _conv_params(c_in, w_shape, stride, padding, dilation, groups):
     return (sh, sw, pads[0], pads[1], pads[2], pads[3], dh, dw, g)
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, out=None):
+def conv2d(input: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None = None,
+           stride: IntPair = 1, padding: Padding = 0, dilation: IntPair = 1, groups: int = 1,
+           *, out: Array | None = None) -> Array:
     """2-D convolution (cross-correlation) with torch.nn.functional.conv2d's semantics.
 
     input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in // groups, kH, kW);
@@ -266,8 +275,9 @@ def _pool_params(kernel_size, stride, padding, dilation, ceil_mode, count_includ
             div)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(input: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = None,
+               padding: PoolPadding = 0, dilation: IntPair = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
     """Max pooling with torch.nn.functional.max_pool2d's semantics: implicit -inf padding,
     NaN propagates, ties go to the first maximum. With return_indices, also returns int64
     indices h * W + w within each (n, c) plane."""
@@ -280,8 +290,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return res
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(input: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = None,
+               padding: PoolPadding = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Array:
     """Average pooling with torch.nn.functional.avg_pool2d's semantics (zero padding,
     count_include_pad, divisor_override, ceil_mode windows)."""
     x, unbatched = _input(input)
@@ -299,12 +310,12 @@ def _global(input, is_max):
     return y[0] if unbatched else y
 
 
-def global_avg_pool2d(input):
+def global_avg_pool2d(input: npt.ArrayLike) -> Array:
     """Mean over each (n, c) plane: (N, C, H, W) -> (N, C, 1, 1)."""
     return _global(input, False)
 
 
-def global_max_pool2d(input):
+def global_max_pool2d(input: npt.ArrayLike) -> Array:
     """Max over each (n, c) plane, NaN propagating: (N, C, H, W) -> (N, C, 1, 1)."""
     return _global(input, True)
 
@@ -329,8 +340,10 @@ def _input_shape(input_shape):
     return ((1,) + shape, True) if len(shape) == 3 else (shape, False)
 
 
-def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1, *,
-                    input_grad=True, weight_grad=True, bias_grad=True):
+def conv2d_backward(grad_output: npt.ArrayLike, input: npt.ArrayLike, weight: npt.ArrayLike,
+                    stride: IntPair = 1, padding: Padding = 0, dilation: IntPair = 1,
+                    groups: int = 1, *, input_grad: bool = True, weight_grad: bool = True,
+                    bias_grad: bool = True) -> tuple[Array | None, Array | None, Array | None]:
     """Gradients of conv2d with respect to input, weight and bias, given grad_output
     (dL/dy). Returns (grad_input, grad_weight, grad_bias); those not asked for are None.
     Weight and bias gradients are bit-identical for any thread count."""
@@ -352,7 +365,8 @@ def conv2d_backward(grad_output, input, weight, stride=1, padding=0, dilation=1,
     return dx, dw, db
 
 
-def max_pool2d_backward(grad_output, indices, input_shape):
+def max_pool2d_backward(grad_output: npt.ArrayLike, indices: npt.ArrayLike,
+                        input_shape: tuple[int, ...]) -> Array:
     """Gradient of max_pool2d: each grad_output element goes to the input position its
     index names (indices from max_pool2d(..., return_indices=True)). Indices are checked
     to lie inside their plane."""
@@ -375,8 +389,11 @@ def max_pool2d_backward(grad_output, indices, input_shape):
     return dx[0] if unbatched else dx
 
 
-def avg_pool2d_backward(grad_output, input_shape, kernel_size, stride=None, padding=0,
-                        ceil_mode=False, count_include_pad=True, divisor_override=None):
+def avg_pool2d_backward(grad_output: npt.ArrayLike, input_shape: tuple[int, ...],
+                        kernel_size: IntPair, stride: IntPair | None = None,
+                        padding: PoolPadding = 0, ceil_mode: bool = False,
+                        count_include_pad: bool = True,
+                        divisor_override: int | None = None) -> Array:
     """Gradient of avg_pool2d with the same arguments as the forward call."""
     shape, unbatched = _input_shape(input_shape)
     g = _grad_output(grad_output, unbatched)
