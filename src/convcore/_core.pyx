@@ -37,12 +37,12 @@ _STATUS_ARG = {
     CC_ERR_BAD_GROUPS: "groups",
     CC_ERR_CHANNEL_MISMATCH: "weight",
     CC_ERR_BAD_KERNEL: "kernel_size",
-    CC_ERR_EMPTY_OUTPUT: "input",
-    CC_ERR_OVERFLOW: "input",
+    CC_ERR_EMPTY_OUTPUT: "x",
+    CC_ERR_OVERFLOW: "x",
     CC_ERR_POOL_PADDING: "padding",
     CC_ERR_BAD_DIVISOR: "divisor_override",
     CC_ERR_BAD_THREADS: "num_threads",
-    CC_ERR_BAD_SHAPE: "input",
+    CC_ERR_BAD_SHAPE: "x",
 }
 
 

@@ -152,12 +152,12 @@ def _same_dtype(**arrays):
 
 def _input(x):
     """(x as 4-D, was_unbatched)."""
-    x = _array("input", x)
+    x = _array("x", x)
     if x.ndim == 4:
         return x, False
     if x.ndim == 3:
         return x[np.newaxis], True
-    raise ValueError(f"input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
+    raise ValueError(f"x must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
 
 
 # --------------------------------------------------------------------------- conv2d
@@ -198,17 +198,17 @@ def _conv_params(c_in, w_shape, stride, padding, dilation, groups):
     return (sh, sw, pads[0], pads[1], pads[2], pads[3], dh, dw, g)
 
 
-def conv2d(input: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None = None,
+def conv2d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None = None,
            stride: IntPair = 1, padding: Padding = 0, dilation: IntPair = 1, groups: int = 1,
            *, out: Array | None = None) -> Array:
     """2-D convolution (cross-correlation) with torch.nn.functional.conv2d's semantics.
 
-    input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in // groups, kH, kW);
+    x (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in // groups, kH, kW);
     bias (C_out,) or None; stride, dilation: int or (h, w); padding: int, (ph, pw),
     ((top, bottom), (left, right)), "same" or "valid"; groups divides C_in and C_out.
     out: optional C-contiguous array of the result's shape and dtype to write into.
     """
-    x, unbatched = _input(input)
+    x, unbatched = _input(x)
     w = _array("weight", weight)
     if w.ndim != 4:
         raise ValueError(
@@ -221,12 +221,15 @@ def conv2d(input: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | No
             raise ValueError(
                 f"bias must be 1-D of length out_channels={w.shape[0]}, got shape {b.shape}"
             )
-    _same_dtype(input=x, weight=w, bias=b)
+    _same_dtype(x=x, weight=w, bias=b)
     params = _conv_params(x.shape[1], w.shape, stride, padding, dilation, groups)
+    target = None
     if out is not None:
         shape = _core.conv2d_output_shape(x.shape, w.shape, params)
-        out = _check_out(out, shape, x.dtype, unbatched, input=x, weight=w, bias=b)
-    y = _core.conv2d(x, w, b, params, out, _num_threads)
+        target = _check_out(out, shape, x.dtype, unbatched, x=x, weight=w, bias=b)
+    y = _core.conv2d(x, w, b, params, target, _num_threads)
+    if out is not None:
+        return out
     return y[0] if unbatched else y
 
 
@@ -275,13 +278,13 @@ def _pool_params(kernel_size, stride, padding, dilation, ceil_mode, count_includ
             div)
 
 
-def max_pool2d(input: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = None,
+def max_pool2d(x: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = None,
                padding: PoolPadding = 0, dilation: IntPair = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Any:
     """Max pooling with torch.nn.functional.max_pool2d's semantics: implicit -inf padding,
     NaN propagates, ties go to the first maximum. With return_indices, also returns int64
     indices h * W + w within each (n, c) plane."""
-    x, unbatched = _input(input)
+    x, unbatched = _input(x)
     params = _pool_params(kernel_size, stride, padding, dilation, ceil_mode)
     ri = _bool("return_indices", return_indices)
     res = _core.max_pool2d(x, params, ri, _num_threads)
@@ -290,34 +293,34 @@ def max_pool2d(input: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | Non
     return res
 
 
-def avg_pool2d(input: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = None,
+def avg_pool2d(x: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = None,
                padding: PoolPadding = 0, ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Array:
     """Average pooling with torch.nn.functional.avg_pool2d's semantics (zero padding,
     count_include_pad, divisor_override, ceil_mode windows)."""
-    x, unbatched = _input(input)
+    x, unbatched = _input(x)
     params = _pool_params(kernel_size, stride, padding, 1, ceil_mode, count_include_pad,
                           divisor_override)
     y = _core.avg_pool2d(x, params, _num_threads)
     return y[0] if unbatched else y
 
 
-def _global(input, is_max):
-    x, unbatched = _input(input)
+def _global(x, is_max):
+    x, unbatched = _input(x)
     if x.shape[2] == 0 or x.shape[3] == 0:
-        raise ValueError(f"input must have H, W >= 1 for global pooling, got shape {x.shape}")
+        raise ValueError(f"x must have H, W >= 1 for global pooling, got shape {x.shape}")
     y = _core.global_pool2d(x, is_max, _num_threads)
     return y[0] if unbatched else y
 
 
-def global_avg_pool2d(input: npt.ArrayLike) -> Array:
+def global_avg_pool2d(x: npt.ArrayLike) -> Array:
     """Mean over each (n, c) plane: (N, C, H, W) -> (N, C, 1, 1)."""
-    return _global(input, False)
+    return _global(x, False)
 
 
-def global_max_pool2d(input: npt.ArrayLike) -> Array:
+def global_max_pool2d(x: npt.ArrayLike) -> Array:
     """Max over each (n, c) plane, NaN propagating: (N, C, H, W) -> (N, C, 1, 1)."""
-    return _global(input, True)
+    return _global(x, True)
 
 
 # ------------------------------------------------------------------------- backward
@@ -340,21 +343,21 @@ def _input_shape(input_shape):
     return ((1,) + shape, True) if len(shape) == 3 else (shape, False)
 
 
-def conv2d_backward(grad_output: npt.ArrayLike, input: npt.ArrayLike, weight: npt.ArrayLike,
+def conv2d_backward(grad_output: npt.ArrayLike, x: npt.ArrayLike, weight: npt.ArrayLike,
                     stride: IntPair = 1, padding: Padding = 0, dilation: IntPair = 1,
                     groups: int = 1, *, input_grad: bool = True, weight_grad: bool = True,
                     bias_grad: bool = True) -> tuple[Array | None, Array | None, Array | None]:
     """Gradients of conv2d with respect to input, weight and bias, given grad_output
     (dL/dy). Returns (grad_input, grad_weight, grad_bias); those not asked for are None.
     Weight and bias gradients are bit-identical for any thread count."""
-    x, unbatched = _input(input)
+    x, unbatched = _input(x)
     w = _array("weight", weight)
     if w.ndim != 4:
         raise ValueError(
             f"weight must be 4-D (out_channels, in_channels/groups, kH, kW), got shape {w.shape}"
         )
     g = _grad_output(grad_output, unbatched)
-    _same_dtype(grad_output=g, input=x, weight=w)
+    _same_dtype(grad_output=g, x=x, weight=w)
     params = _conv_params(x.shape[1], w.shape, stride, padding, dilation, groups)
     dx, dw, db = _core.conv2d_backward(
         g, x, w, params, _bool("input_grad", input_grad), _bool("weight_grad", weight_grad),
