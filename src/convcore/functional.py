@@ -123,6 +123,8 @@ def _array(name, a):
             arr = np.asarray(a)
         except (ValueError, TypeError) as exc:
             raise TypeError(f"{name} could not be converted to an array: {exc}") from None
+    if not arr.dtype.isnative and arr.dtype.kind in "biuf":
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     kind = arr.dtype.kind
     if arr.dtype == np.float32 or arr.dtype == np.float64:
         pass
@@ -135,8 +137,6 @@ def _array(name, a):
             f"{name} must hold real numbers (float32/float64; float16, ints and bools are "
             f"converted), got dtype {arr.dtype}"
         )
-    if not arr.dtype.isnative:
-        arr = arr.astype(arr.dtype.newbyteorder("="))
     item = arr.dtype.itemsize
     if not arr.flags.aligned or any(s % item for s in arr.strides):
         arr = np.array(arr, order="C", copy=True)
@@ -255,6 +255,8 @@ def _check_out(out, shape, dtype, unbatched, **inputs):
 def _pool_params(kernel_size, stride, padding, dilation, ceil_mode, count_include_pad=True,
                  divisor_override=None):
     kh, kw = _pair("kernel_size", kernel_size, 1)
+    if kh * kw > np.iinfo(np.int64).max:
+        raise ValueError(f"kernel_size: the window's element count overflows int64, got {kernel_size!r}")
     if stride is None:
         sh, sw = kh, kw
     else:
