@@ -150,7 +150,7 @@ def _same_dtype(**arrays):
         raise TypeError(f"all arrays of one call must share a dtype, got {listed}")
 
 
-def _input(x):
+def _input(x: Any) -> tuple[Array, bool]:
     """(x as 4-D, was_unbatched)."""
     x = _array("x", x)
     if x.ndim == 4:
@@ -208,7 +208,7 @@ def conv2d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None =
     ((top, bottom), (left, right)), "same" or "valid"; groups divides C_in and C_out.
     out: optional C-contiguous array of the result's shape and dtype to write into.
     """
-    x, unbatched = _input(x)
+    xa, unbatched = _input(x)
     w = _array("weight", weight)
     if w.ndim != 4:
         raise ValueError(
@@ -221,13 +221,13 @@ def conv2d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None =
             raise ValueError(
                 f"bias must be 1-D of length out_channels={w.shape[0]}, got shape {b.shape}"
             )
-    _same_dtype(x=x, weight=w, bias=b)
-    params = _conv_params(x.shape[1], w.shape, stride, padding, dilation, groups)
+    _same_dtype(x=xa, weight=w, bias=b)
+    params = _conv_params(xa.shape[1], w.shape, stride, padding, dilation, groups)
     target = None
     if out is not None:
-        shape = _core.conv2d_output_shape(x.shape, w.shape, params)
-        target = _check_out(out, shape, x.dtype, unbatched, x=x, weight=w, bias=b)
-    y = _core.conv2d(x, w, b, params, target, _num_threads)
+        shape = _core.conv2d_output_shape(xa.shape, w.shape, params)
+        target = _check_out(out, shape, xa.dtype, unbatched, x=xa, weight=w, bias=b)
+    y = _core.conv2d(xa, w, b, params, target, _num_threads)
     if out is not None:
         return out
     return y[0] if unbatched else y
@@ -286,10 +286,10 @@ def max_pool2d(x: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = 
     """Max pooling with torch.nn.functional.max_pool2d's semantics: implicit -inf padding,
     NaN propagates, ties go to the first maximum. With return_indices, also returns int64
     indices h * W + w within each (n, c) plane."""
-    x, unbatched = _input(x)
+    xa, unbatched = _input(x)
     params = _pool_params(kernel_size, stride, padding, dilation, ceil_mode)
     ri = _bool("return_indices", return_indices)
-    res = _core.max_pool2d(x, params, ri, _num_threads)
+    res = _core.max_pool2d(xa, params, ri, _num_threads)
     if unbatched:
         return (res[0][0], res[1][0]) if ri else res[0]
     return res
@@ -300,18 +300,18 @@ def avg_pool2d(x: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = 
                divisor_override: int | None = None) -> Array:
     """Average pooling with torch.nn.functional.avg_pool2d's semantics (zero padding,
     count_include_pad, divisor_override, ceil_mode windows)."""
-    x, unbatched = _input(x)
+    xa, unbatched = _input(x)
     params = _pool_params(kernel_size, stride, padding, 1, ceil_mode, count_include_pad,
                           divisor_override)
-    y = _core.avg_pool2d(x, params, _num_threads)
+    y = _core.avg_pool2d(xa, params, _num_threads)
     return y[0] if unbatched else y
 
 
 def _global(x, is_max):
-    x, unbatched = _input(x)
-    if x.shape[2] == 0 or x.shape[3] == 0:
-        raise ValueError(f"x must have H, W >= 1 for global pooling, got shape {x.shape}")
-    y = _core.global_pool2d(x, is_max, _num_threads)
+    xa, unbatched = _input(x)
+    if xa.shape[2] == 0 or xa.shape[3] == 0:
+        raise ValueError(f"x must have H, W >= 1 for global pooling, got shape {xa.shape}")
+    y = _core.global_pool2d(xa, is_max, _num_threads)
     return y[0] if unbatched else y
 
 
@@ -352,17 +352,17 @@ def conv2d_backward(grad_output: npt.ArrayLike, x: npt.ArrayLike, weight: npt.Ar
     """Gradients of conv2d with respect to input, weight and bias, given grad_output
     (dL/dy). Returns (grad_input, grad_weight, grad_bias); those not asked for are None.
     Weight and bias gradients are bit-identical for any thread count."""
-    x, unbatched = _input(x)
+    xa, unbatched = _input(x)
     w = _array("weight", weight)
     if w.ndim != 4:
         raise ValueError(
             f"weight must be 4-D (out_channels, in_channels/groups, kH, kW), got shape {w.shape}"
         )
     g = _grad_output(grad_output, unbatched)
-    _same_dtype(grad_output=g, x=x, weight=w)
-    params = _conv_params(x.shape[1], w.shape, stride, padding, dilation, groups)
+    _same_dtype(grad_output=g, x=xa, weight=w)
+    params = _conv_params(xa.shape[1], w.shape, stride, padding, dilation, groups)
     dx, dw, db = _core.conv2d_backward(
-        g, x, w, params, _bool("input_grad", input_grad), _bool("weight_grad", weight_grad),
+        g, xa, w, params, _bool("input_grad", input_grad), _bool("weight_grad", weight_grad),
         _bool("bias_grad", bias_grad), _num_threads,
     )
     if unbatched and dx is not None:
