@@ -12,6 +12,7 @@ import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORE_SOURCES = [
@@ -24,6 +25,7 @@ CORE_SOURCES = [
     "csrc/pool2d.c",
     "csrc/conv2d_backward.c",
     "csrc/pool2d_backward.c",
+    "csrc/capi.c",
 ]
 INCLUDE_DIRS = ["csrc/include", "csrc"]
 
@@ -145,15 +147,34 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
+PUBLIC_HEADERS = ["csrc/include/convcore/convcore.h", "csrc/include/convcore/capi.h"]
+
+
+class BuildPy(build_py):
+    """Also installs the public C headers as convcore/include/convcore/*.h, the directory
+    convcore.get_include() returns to packages that build against convcore."""
+
+    def run(self):
+        super().run()
+        dest = os.path.join(self.build_lib, "convcore", "include", "convcore")
+        self.mkpath(dest)
+        for header in PUBLIC_HEADERS:
+            self.copy_file(os.path.join(HERE, header), dest)
+
+
 extensions = [
     Extension(
         "convcore._core",
         sources=["src/convcore/_core.pyx"],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
+        define_macros=[
+            ("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION"),
+            # the wrapper links the core: real prototypes, not the client table macros
+            ("CONVCORE_CAPI_IMPLEMENTATION", "1"),
+        ],
     )
 ]
 
 setup(
     ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}),
-    cmdclass={"build_ext": BuildExt},
+    cmdclass={"build_ext": BuildExt, "build_py": BuildPy},
 )

@@ -37,6 +37,7 @@ __all__ = [
     "set_num_threads",
     "config",
     "show_config",
+    "get_include",
     "__version__",
     "nn",
     "optim",
@@ -53,6 +54,13 @@ def __getattr__(name):
 
         return importlib.import_module(f"convcore.{name}")
     raise AttributeError(f"module 'convcore' has no attribute {name!r}")
+
+
+def get_include() -> str:
+    """The directory holding convcore's C headers (convcore/convcore.h, convcore/capi.h),
+    for packages that build extension modules against convcore. Cython finds convcore's
+    .pxd files (``from convcore cimport capi``) on sys.path by itself."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")
 
 
 def config() -> dict:

@@ -5,7 +5,9 @@ arrays arriving here are float32/float64, aligned, native byte order, with strid
 are whole elements (functional.py guarantees it)."""
 
 cimport numpy as cnp
+from cpython.pycapsule cimport PyCapsule_New
 from libc.stdint cimport int64_t
+from libc.string cimport memcpy
 
 import numpy as np
 
@@ -13,6 +15,19 @@ import numpy as np
 cnp.import_array()
 
 API_VERSION = CONVCORE_API_VERSION
+
+# The C API table for other extension modules (convcore/capi.h, import_convcore()).
+_C_API = PyCapsule_New(<void *>cc_api_get(), b"convcore._core._C_API", NULL)
+
+cdef cc_api_table _test_table
+
+
+def _test_capsule(int api_version):
+    """A copy of the C API table claiming another version: lets the tests check that a
+    module compiled against a different version refuses to import."""
+    memcpy(&_test_table, cc_api_get(), sizeof(cc_api_table))
+    _test_table.api_version = api_version
+    return PyCapsule_New(<void *>&_test_table, b"convcore._core._C_API", NULL)
 
 # which argument a status code is about, for messages
 _STATUS_ARG = {
@@ -22,12 +37,12 @@ _STATUS_ARG = {
     CC_ERR_BAD_GROUPS: "groups",
     CC_ERR_CHANNEL_MISMATCH: "weight",
     CC_ERR_BAD_KERNEL: "kernel_size",
-    CC_ERR_EMPTY_OUTPUT: "input",
-    CC_ERR_OVERFLOW: "input",
+    CC_ERR_EMPTY_OUTPUT: "x",
+    CC_ERR_OVERFLOW: "x",
     CC_ERR_POOL_PADDING: "padding",
     CC_ERR_BAD_DIVISOR: "divisor_override",
     CC_ERR_BAD_THREADS: "num_threads",
-    CC_ERR_BAD_SHAPE: "input",
+    CC_ERR_BAD_SHAPE: "x",
 }
 
 
