@@ -203,3 +203,19 @@ def test_fit_length_mismatch():
     X, y = _tiny_problem()
     with pytest.raises(ValueError, match="y must have 64"):
         _tiny_model().fit(X, y[:10])
+
+
+@pytest.mark.slow
+def test_cnn_clearly_beats_a_linear_model_on_glyphs(one_thread):
+    X, y = datasets.glyphs(8000, seed=20)
+    X_train, y_train, X_test, y_test = X[:6000], y[:6000], X[6000:], y[6000:]
+    linear = nn.Sequential(nn.Flatten(), nn.Linear(28 * 28, 10, rng=0))
+    linear.fit(X_train, y_train, epochs=10, batch_size=64,
+               optimizer=optim.Adam(linear.parameters(), lr=1e-3), progress=False, seed=0)
+    cnn = small_cnn(28)
+    _train(cnn, X_train, y_train, epochs=3, seed=0)
+    linear_acc = linear.evaluate(X_test, y_test)["accuracy"]
+    cnn_acc = cnn.evaluate(X_test, y_test)["accuracy"]
+    assert linear_acc < 0.85
+    assert cnn_acc >= 0.95
+    assert cnn_acc - linear_acc >= 0.15
