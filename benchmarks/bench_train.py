@@ -106,6 +106,84 @@ def time_block(step, warmup, steps):
     return times
 
 
+def breakdown(torch, batch, n_threads, rounds, steps):
+    """Median time of each compiled operation of the step, convcore against the matching
+    torch (ATen) call on the same arrays: where the step's time goes."""
+    import convcore
+
+    rng = np.random.default_rng(0)
+    f32 = np.float32
+    x1 = rng.random((batch, 1, 28, 28), dtype=f32)
+    w1 = rng.standard_normal((6, 1, 5, 5), dtype=f32)
+    b1 = rng.standard_normal(6, dtype=f32)
+    y1 = convcore.conv2d(x1, w1, b1, padding=2)
+    p1, i1 = convcore.max_pool2d(y1, 2, return_indices=True)
+    w2 = rng.standard_normal((16, 6, 5, 5), dtype=f32)
+    b2 = rng.standard_normal(16, dtype=f32)
+    y2 = convcore.conv2d(p1, w2, b2)
+    p2, i2 = convcore.max_pool2d(y2, 2, return_indices=True)
+    g_y1, g_p1 = np.ones_like(y1), np.ones_like(p1)
+    g_y2, g_p2 = np.ones_like(y2), np.ones_like(p2)
+    fc_in = p2.reshape(batch, -1)
+    w3 = rng.standard_normal((120, 400), dtype=f32)
+    b3 = rng.standard_normal(120, dtype=f32)
+    g3 = np.ones((batch, 120), f32)
+    t = torch.from_numpy
+    aten = torch.ops.aten
+    ti1 = t(i1)
+    ti2 = t(i2)
+    ops = [
+        ("conv1 forward 1->6 5x5 p2",
+         lambda: convcore.conv2d(x1, w1, b1, padding=2),
+         lambda: aten.convolution(t(x1), t(w1), t(b1), [1, 1], [2, 2], [1, 1], False, [0, 0], 1)),
+        ("conv1 backward (weight, bias)",
+         lambda: convcore.conv2d_backward(g_y1, x1, w1, padding=2, input_grad=False),
+         lambda: aten.convolution_backward(t(g_y1), t(x1), t(w1), [6], [1, 1], [2, 2], [1, 1],
+                                           False, [0, 0], 1, [False, True, True])),
+        ("pool1 forward (with indices)",
+         lambda: convcore.max_pool2d(y1, 2, return_indices=True),
+         lambda: aten.max_pool2d_with_indices(t(y1), [2, 2], [2, 2])),
+        ("pool1 backward",
+         lambda: convcore.max_pool2d_backward(g_p1, i1, y1.shape),
+         lambda: aten.max_pool2d_with_indices_backward(t(g_p1), t(y1), [2, 2], [2, 2], [0, 0],
+                                                       [1, 1], False, ti1)),
+        ("conv2 forward 6->16 5x5",
+         lambda: convcore.conv2d(p1, w2, b2),
+         lambda: aten.convolution(t(p1), t(w2), t(b2), [1, 1], [0, 0], [1, 1], False, [0, 0], 1)),
+        ("conv2 backward (input, weight, bias)",
+         lambda: convcore.conv2d_backward(g_y2, p1, w2),
+         lambda: aten.convolution_backward(t(g_y2), t(p1), t(w2), [16], [1, 1], [0, 0], [1, 1],
+                                           False, [0, 0], 1, [True, True, True])),
+        ("pool2 forward (with indices)",
+         lambda: convcore.max_pool2d(y2, 2, return_indices=True),
+         lambda: aten.max_pool2d_with_indices(t(y2), [2, 2], [2, 2])),
+        ("pool2 backward",
+         lambda: convcore.max_pool2d_backward(g_p2, i2, y2.shape),
+         lambda: aten.max_pool2d_with_indices_backward(t(g_p2), t(y2), [2, 2], [2, 2], [0, 0],
+                                                       [1, 1], False, ti2)),
+        ("fc1 forward 400->120 (1x1 conv on x.T)",
+         lambda: convcore.conv2d(fc_in.T[None, :, None, :], w3[:, :, None, None], b3),
+         lambda: aten.addmm(t(b3), t(fc_in), t(w3).t())),
+        ("fc1 backward (input, weight, bias)",
+         lambda: convcore.conv2d_backward(g3.T[None, :, None, :], fc_in.T[None, :, None, :],
+                                          w3[:, :, None, None]),
+         lambda: (aten.mm(t(g3), t(w3)), aten.mm(t(g3).t(), t(fc_in)), t(g3).sum(0))),
+    ]
+    print(f"\nper operation, {n_threads} thread(s), median ms:")
+    print(f"  {'operation':<40} {'convcore':>9} {'torch':>8} {'ratio':>6}")
+    total_cc = total_t = 0.0
+    for name, ours, theirs in ops:
+        a, b = [], []
+        for r in range(rounds):
+            a += time_block(ours, 3, steps)
+            b += time_block(theirs, 3, steps)
+        ma, mb = statistics.median(a) * 1e3, statistics.median(b) * 1e3
+        total_cc += ma
+        total_t += mb
+        print(f"  {name:<40} {ma:>9.3f} {mb:>8.3f} {ma / mb:>6.2f}")
+    print(f"  {'sum':<40} {total_cc:>9.3f} {total_t:>8.3f} {total_cc / total_t:>6.2f}")
+
+
 def check_agreement(torch, batch, optimizer_name, lr, x, y):
     """One step from identical weights: the losses and the updated weights must agree."""
     ours = build_convcore(0)
@@ -130,6 +208,8 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps per block")
     parser.add_argument("--sleep", type=float, default=0.2, help="seconds between blocks")
     parser.add_argument("--json", help="write settings and all step times here")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time each compiled operation of the step against torch's")
     args = parser.parse_args(argv)
 
     import convcore
@@ -183,6 +263,11 @@ def main(argv=None):
             line += f" {t_med:>13.3f} {min(t_times) * 1e3:>8.3f} {cc_med / t_med:>9.2f}"
         print(line, flush=True)
         results.append(row)
+    if args.breakdown and torch is not None:
+        for n in args.threads:
+            convcore.set_num_threads(n)
+            torch.set_num_threads(n)
+            breakdown(torch, args.batch, n, max(1, args.rounds // 2), args.steps)
     convcore.set_num_threads(None)
 
     if args.json:
