@@ -53,36 +53,57 @@ static void CC_FN(bw_pack_dy)(const TYPE *dy, int64_t cs, int64_t hs, int64_t ws
     }
 }
 
+/* Pixels o in [lo, hi) of an output row whose input coordinate o * stride + offset lies in
+ * [0, size), intersected with [0, n). */
+CC_INLINE void CC_FN(bw_valid_run)(int64_t offset, int64_t stride, int64_t size, int64_t n,
+                                   int64_t *lo, int64_t *hi)
+{
+    int64_t first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    int64_t last = size - 1 - offset;
+    int64_t end = last < 0 ? 0 : last / stride + 1;
+    *lo = cc_min64(first, n);
+    *hi = cc_max64(*lo, cc_min64(end, n));
+}
+
 /* B operand of the weight gradient: reduction rows = output pixels [p0, p0 + pc) of one
- * image, columns = column-matrix rows (c, i, j) [j0, j0 + jn): the transposed im2col. */
+ * image, columns = column-matrix rows (c, i, j) [j0, j0 + jn): the transposed im2col.
+ * Filled one column (filter tap) at a time, output row by output row, so each input row
+ * is read as one clipped run instead of element by element. */
 static void CC_FN(bw_pack_cols_t)(const cc_im2col_geom *g, const TYPE *x, int64_t p0, int64_t pc,
                                   int64_t j0, int64_t jn, int nr, TYPE *dst)
 {
-    const int64_t taps = g->kernel_h * g->kernel_w;
-    int64_t coff[64], dh[64], dw[64];
+    const int64_t taps = g->kernel_h * g->kernel_w, OW = g->out_w, sw = g->stride_w;
     for (int64_t jp = 0; jp < jn; jp += nr) {
         TYPE *panel = dst + jp * pc;
         const int64_t ncols = cc_min64(nr, jn - jp);
-        for (int64_t q = 0; q < ncols; ++q) {
+        for (int64_t q = 0; q < nr; ++q) {
+            TYPE *out = panel + q;
+            if (q >= ncols) {
+                for (int64_t pp = 0; pp < pc; ++pp) out[pp * nr] = 0;
+                continue;
+            }
             const int64_t k = j0 + jp + q, c = k / taps, i = (k % taps) / g->kernel_w,
                           j = k % g->kernel_w;
-            coff[q] = c * g->xs_c;
-            dh[q] = i * g->dilation_h;
-            dw[q] = j * g->dilation_w;
-        }
-        int64_t oh = p0 / g->out_w, ow = p0 % g->out_w;
-        for (int64_t pp = 0; pp < pc; ++pp) {
-            const int64_t ih0 = oh * g->stride_h - g->pad_top, iw0 = ow * g->stride_w - g->pad_left;
-            TYPE *out = panel + pp * nr;
-            int64_t q = 0;
-            for (; q < ncols; ++q) {
-                const int64_t ih = ih0 + dh[q], iw = iw0 + dw[q];
-                out[q] = (ih >= 0 && ih < g->in_h && iw >= 0 && iw < g->in_w)
-                             ? x[coff[q] + ih * g->xs_h + iw * g->xs_w]
-                             : (TYPE)0;
-            }
-            for (; q < nr; ++q) out[q] = 0;
-            if (++ow == g->out_w) {
+            const TYPE *plane = x + c * g->xs_c;
+            const int64_t off = j * g->dilation_w - g->pad_left;
+            int64_t lo, hi;
+            CC_FN(bw_valid_run)(off, sw, g->in_w, OW, &lo, &hi);
+            int64_t pp = 0, oh = p0 / OW, ow = p0 % OW;
+            while (pp < pc) {
+                const int64_t run = cc_min64(OW - ow, pc - pp), end = ow + run;
+                const int64_t ih = oh * g->stride_h - g->pad_top + i * g->dilation_h;
+                TYPE *o = out + pp * nr - ow * nr; /* o[ow * nr] is this pixel */
+                if (ih < 0 || ih >= g->in_h) {
+                    for (int64_t t = ow; t < end; ++t) o[t * nr] = 0;
+                } else {
+                    const TYPE *row = plane + ih * g->xs_h;
+                    const int64_t a = cc_max64(ow, cc_min64(lo, end)), b = cc_max64(a, cc_min64(hi, end));
+                    int64_t t = ow;
+                    for (; t < a; ++t) o[t * nr] = 0;
+                    for (; t < b; ++t) o[t * nr] = row[(t * sw + off) * g->xs_w];
+                    for (; t < end; ++t) o[t * nr] = 0;
+                }
+                pp += run;
                 ow = 0;
                 ++oh;
             }
@@ -108,6 +129,8 @@ static void CC_FN(bw_bias)(const TYPE *dy, const int64_t ds[4], const int64_t ds
 }
 
 #define CC_BW_NCB 256 /* pixel block of the input gradient: fixed, see the top comment */
+#define CC_BW_CHUNK 16 /* images per partial weight gradient */
+#define CC_BW_PARTIAL_MAX ((int64_t)1 << 22) /* elements of all partials together */
 
 static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const int64_t ds[4],
                                 const int64_t dst[4], const TYPE *x, const int64_t xs[4],
@@ -130,21 +153,30 @@ static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const i
     (void)nt;
 
     if (dw) {
-        /* tiles of grad_weight_g (kg x kdim); reduction over (n, p) */
+        /* tiles of grad_weight_g (kg x kdim); reduction over (n, p). Small gradients are
+         * also split over fixed chunks of CC_BW_CHUNK images, each summed into its own
+         * partial, then the partials are added in chunk order: parallel work for small
+         * layers, and an order that depends on the shapes only, never on the threads. */
+        const int64_t w_elems = c_out * kdim;
+        int64_t parts = cc_ceil_div(N, CC_BW_CHUNK);
+        if (parts < 2 || w_elems > CC_BW_PARTIAL_MAX / parts) parts = 1;
         int64_t mc = cc_min64(cc_round_up(128, mr), cc_round_up(kg, mr));
         int64_t nc = cc_min64(cc_round_up(512, nr), cc_round_up(kdim, nr));
-        while (nt > 1 && G * cc_ceil_div(kg, mc) * cc_ceil_div(kdim, nc) < 2 * (int64_t)nt && nc > nr)
-            nc = cc_round_up(nc / 2, nr);
-        while (nt > 1 && G * cc_ceil_div(kg, mc) * cc_ceil_div(kdim, nc) < 2 * (int64_t)nt && mc > mr)
-            mc = cc_round_up(mc / 2, mr);
+#define CC_DW_TASKS() (parts * G * cc_ceil_div(kg, mc) * cc_ceil_div(kdim, nc))
+        while (nt > 1 && CC_DW_TASKS() < 2 * (int64_t)nt && nc > nr) nc = cc_round_up(nc / 2, nr);
+        while (nt > 1 && CC_DW_TASKS() < 2 * (int64_t)nt && mc > mr) mc = cc_round_up(mc / 2, mr);
+#undef CC_DW_TASKS
         const int64_t n_ic = cc_ceil_div(kg, mc), n_jc = cc_ceil_div(kdim, nc);
-        const int64_t tasks = G * n_ic * n_jc;
+        const int64_t tasks = parts * G * n_ic * n_jc;
         const int64_t a_elems = mc * CC_GEMM_KC, b_elems = (int64_t)CC_GEMM_KC * nc;
         TYPE *abuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * (a_elems + b_elems));
         int64_t *row_off = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * nt * mc);
-        if (!abuf || !row_off) {
+        TYPE *partial = parts > 1 ? (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * parts * w_elems)
+                                  : dw;
+        if (!abuf || !row_off || !partial) {
             cc_aligned_free(abuf);
             cc_aligned_free(row_off);
+            if (parts > 1) cc_aligned_free(partial);
             return CC_ERR_NO_MEMORY;
         }
 #pragma omp parallel num_threads(nt)
@@ -154,31 +186,35 @@ static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const i
             int64_t *roff = row_off + (int64_t)tid * mc, task;
 #pragma omp for schedule(static)
             for (task = 0; task < tasks; ++task) {
-                const int64_t jb = task % n_jc, ib = (task / n_jc) % n_ic, g = task / (n_jc * n_ic);
+                const int64_t jb = task % n_jc, ib = (task / n_jc) % n_ic;
+                const int64_t g = (task / (n_jc * n_ic)) % G, part = task / (n_jc * n_ic * G);
                 const int64_t i0 = ib * mc, in = cc_min64(mc, kg - i0);
                 const int64_t j0 = jb * nc, jn = cc_min64(nc, kdim - j0);
-                TYPE *tile = dw + (g * kg + i0) * kdim + j0;
+                const int64_t n_begin = parts > 1 ? part * CC_BW_CHUNK : 0;
+                const int64_t n_end = parts > 1 ? cc_min64(N, n_begin + CC_BW_CHUNK) : N;
+                TYPE *tile = partial + part * w_elems + (g * kg + i0) * kdim + j0;
                 for (int64_t r = 0; r < in; ++r) roff[r] = (g * kg + i0 + r) * dst[1];
-                for (int64_t n = 0; n < N; ++n) {
+                for (int64_t n = n_begin; n < n_end; ++n) {
                     const TYPE *xg = x + n * xst[0] + g * cg * xst[1];
                     for (int64_t p0 = 0; p0 < P; p0 += CC_GEMM_KC) {
                         const int64_t pc = cc_min64(CC_GEMM_KC, P - p0);
                         /* A: dy rows of this tile over pixels [p0, p0 + pc); pixels are
                          * addressed through (oh, ow), so pack column by column */
-                        for (int64_t panel = 0; panel * mr < in; ++panel) {
-                            TYPE *out = apack + panel * mr * pc;
+                        for (int64_t row = 0; row < cc_round_up(in, mr); ++row) {
+                            TYPE *out = apack + (row / mr) * mr * pc + row % mr;
+                            if (row >= in) {
+                                for (int64_t pp = 0; pp < pc; ++pp) out[pp * mr] = 0;
+                                continue;
+                            }
+                            const TYPE *plane = dy + n * dst[0] + roff[row];
                             int64_t oh = p0 / ds[3], ow = p0 % ds[3];
                             for (int64_t pp = 0; pp < pc; ++pp) {
-                                const TYPE *base = dy + n * dst[0] + oh * dst[2] + ow * dst[3];
-                                for (int r = 0; r < mr; ++r) {
-                                    const int64_t row = panel * mr + r;
-                                    out[pp * mr + r] = row < in ? base[roff[row]] : (TYPE)0;
-                                }
+                                out[pp * mr] = plane[oh * dst[2] + ow * dst[3]];
                                 if (++ow == ds[3]) { ow = 0; ++oh; }
                             }
                         }
                         CC_FN(bw_pack_cols_t)(&geo, xg, p0, pc, j0, jn, nr, bpack);
-                        const int first = n == 0 && p0 == 0;
+                        const int first = n == n_begin && p0 == 0;
                         for (int64_t jr = 0; jr < jn; jr += nr)
                             for (int64_t ir = 0; ir < in; ir += mr)
                                 ukr(pc, apack + ir * pc, bpack + jr * pc, tile + ir * kdim + jr,
@@ -187,6 +223,16 @@ static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const i
                     }
                 }
             }
+        }
+        if (parts > 1) {
+            int64_t e;
+#pragma omp parallel for schedule(static) num_threads(nt)
+            for (e = 0; e < w_elems; ++e) {
+                TYPE sum = partial[e];
+                for (int64_t q = 1; q < parts; ++q) sum += partial[q * w_elems + e];
+                dw[e] = sum;
+            }
+            cc_aligned_free(partial);
         }
         cc_aligned_free(abuf);
         cc_aligned_free(row_off);
@@ -215,25 +261,30 @@ static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const i
             const int tid = cc_thread_id();
             TYPE *apack = buf + (int64_t)tid * per_thread, *bpack = apack + a_elems,
                  *dcols = bpack + b_elems;
-            int64_t *roff = row_off + (int64_t)tid * mpad, task;
+            int64_t *roff = row_off + (int64_t)tid * mpad, task, packed_key = -1;
 #pragma omp for schedule(static)
             for (task = 0; task < tasks; ++task) {
-                const int64_t cbi = task % n_cb, g = (task / n_cb) % G, n = task / (n_cb * G);
+                /* images vary fastest, so a thread's consecutive tasks share the packed
+                 * weights of one (group, channel block) and pack them once */
+                const int64_t n = task % N, cbi = (task / N) % n_cb, g = task / (N * n_cb);
                 const int64_t c0 = cbi * cb, cn = cc_min64(cb, cg - c0), rows = cn * taps;
                 TYPE *dxn = dx + (n * xs[1] + g * cg + c0) * x_plane;
                 for (int64_t i = 0; i < cn * x_plane; ++i) dxn[i] = 0;
-                /* A = W_g^T restricted to these rows, all of the reduction (kg) at once;
-                 * packed in KC blocks of the reduction like the forward weights */
-                for (int64_t r = 0; r < rows; ++r) {
-                    const int64_t k = c0 * taps + r, c = k / taps, i = (k % taps) / ws[3],
-                                  j = k % ws[3];
-                    roff[r] = c * wst[1] + i * wst[2] + j * wst[3];
-                }
-                const TYPE *wg = w + g * kg * wst[0];
                 const int64_t rpad = cc_round_up(rows, mr);
-                for (int64_t k0 = 0; k0 < kg; k0 += CC_GEMM_KC) {
-                    const int64_t kc = cc_min64(CC_GEMM_KC, kg - k0);
-                    CC_FN(bw_pack_a)(wg, roff, rows, wst[0], k0, kc, mr, apack + k0 * rpad);
+                if (g * n_cb + cbi != packed_key) {
+                    /* A = W_g^T restricted to these rows, all of the reduction (kg) at
+                     * once; packed in KC blocks of the reduction like the forward weights */
+                    for (int64_t r = 0; r < rows; ++r) {
+                        const int64_t k = c0 * taps + r, c = k / taps, i = (k % taps) / ws[3],
+                                      j = k % ws[3];
+                        roff[r] = c * wst[1] + i * wst[2] + j * wst[3];
+                    }
+                    const TYPE *wg = w + g * kg * wst[0];
+                    for (int64_t k0 = 0; k0 < kg; k0 += CC_GEMM_KC) {
+                        const int64_t kc = cc_min64(CC_GEMM_KC, kg - k0);
+                        CC_FN(bw_pack_a)(wg, roff, rows, wst[0], k0, kc, mr, apack + k0 * rpad);
+                    }
+                    packed_key = g * n_cb + cbi;
                 }
                 const TYPE *dyg = dy + n * dst[0] + g * kg * dst[1];
                 for (int64_t j0 = 0; j0 < P; j0 += ncb) {
@@ -253,14 +304,27 @@ static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const i
                     for (int64_t r = 0; r < rows; ++r) {
                         const int64_t c = r / taps, i = (r % taps) / ws[3], j = r % ws[3];
                         TYPE *plane = dxn + c * x_plane;
-                        const TYPE *src = dcols + r * ncb;
-                        int64_t oh = j0 / ds[3], ow = j0 % ds[3];
-                        for (int64_t q = 0; q < jn; ++q) {
+                        const int64_t off = j * d->dilation_w - d->pad_left, sw = d->stride_w;
+                        int64_t lo, hi;
+                        CC_FN(bw_valid_run)(off, sw, xs[3], ds[3], &lo, &hi);
+                        int64_t q = 0, oh = j0 / ds[3], ow = j0 % ds[3];
+                        while (q < jn) {
+                            const int64_t run = cc_min64(ds[3] - ow, jn - q), end = ow + run;
                             const int64_t ih = oh * d->stride_h - d->pad_top + i * d->dilation_h;
-                            const int64_t iw = ow * d->stride_w - d->pad_left + j * d->dilation_w;
-                            if (ih >= 0 && ih < xs[2] && iw >= 0 && iw < xs[3])
-                                plane[ih * xs[3] + iw] += src[q];
-                            if (++ow == ds[3]) { ow = 0; ++oh; }
+                            if (ih >= 0 && ih < xs[2]) {
+                                const TYPE *src = dcols + r * ncb + q - ow; /* src[t]: pixel t */
+                                TYPE *dst_row = plane + ih * xs[3] + off;
+                                const int64_t a = cc_max64(ow, cc_min64(lo, end));
+                                const int64_t b = cc_max64(a, cc_min64(hi, end));
+                                if (sw == 1) {
+                                    for (int64_t t = a; t < b; ++t) dst_row[t] += src[t];
+                                } else {
+                                    for (int64_t t = a; t < b; ++t) dst_row[t * sw] += src[t];
+                                }
+                            }
+                            q += run;
+                            ow = 0;
+                            ++oh;
                         }
                     }
                 }

@@ -259,3 +259,25 @@ def test_backward_matches_torch():
     np.testing.assert_allclose(
         convcore.avg_pool2d_backward(dy, x.shape, 3, 2, 1, True, False), xt.grad.numpy(), atol=1e-12
     )
+
+
+@pytest.mark.parametrize("n", [16, 17, 37])
+def test_weight_gradient_over_many_images(n, restore_threads):
+    """Batches past one chunk of images: against an einsum over sliding windows, and
+    bit-identical for 1, 2 and 5 threads."""
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, 2, 12, 11))
+    w = rng.standard_normal((3, 2, 5, 5))
+    dy = rng.standard_normal((n, 3, 12, 11))
+    xp = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (5, 5), axis=(2, 3))
+    want = np.einsum("nkhw,nchwij->kcij", dy, win)
+    results = []
+    for nt in (1, 2, 5):
+        convcore.set_num_threads(nt)
+        results.append(convcore.conv2d_backward(dy, x, w, padding=2, input_grad=False))
+    np.testing.assert_allclose(results[0][1], want, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(results[0][2], dy.sum(axis=(0, 2, 3)), rtol=1e-12)
+    for r in results[1:]:
+        assert_same_bits(r[1], results[0][1])
+        assert_same_bits(r[2], results[0][2])
