@@ -254,6 +254,10 @@ step_matrix() {
   unskipped=$(cd "$repo" && CIBW_BUILD="cp31*" CIBW_SKIP="pp*" "$bin/cibuildwheel" --print-build-identifiers --platform linux --archs x86_64 | grep -c 't-' || true)
   [ "$widened" -eq 0 ] || { say "ERROR: the skip does not exclude free-threaded builds ($widened)"; rc=1; }
   [ "$unskipped" -gt 0 ] || { say "ERROR: no free-threaded identifiers even without the skip: the check proves nothing"; rc=1; }
+  # what each build gets, resolved per identifier as cibuildwheel resolves it
+  (cd "$repo" && "$bin/python" tools/check_cibw_options.py) >"$work/cibw-options" 2>&1 \
+    || { say "ERROR: per-identifier options:"; cat "$work/cibw-options" >&3; rc=1; }
+  while read -r line; do say "$line"; done <"$work/cibw-options"
   say "total $total wheels; free-threaded: 0 with build widened to cp31*, $unskipped (cp3xxt) without the skip"
   return $rc
 }
