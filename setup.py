@@ -69,8 +69,21 @@ class BuildExt(build_ext):
         if ctype == "msvc":
             return [(["/openmp"], [])]
         if sys.platform == "darwin":
-            # Apple clang: OpenMP through the preprocessor plus a separately built libomp
-            return [(["-Xpreprocessor", "-fopenmp"], ["-lomp"]), (["-fopenmp"], ["-fopenmp"])]
+            # Apple clang: OpenMP through the preprocessor plus a separately built libomp.
+            # CONVCORE_LIBOMP_PREFIX names that libomp's install prefix (the wheel build
+            # sets it, see tools/build_libomp_macos.sh; locally e.g. `brew --prefix libomp`).
+            # The flags go to the probe and to the extension alike, so what the probe
+            # proved is what the extension links.
+            prefix = os.environ.get("CONVCORE_LIBOMP_PREFIX", "")
+            inc, lib = ([], [])
+            if prefix:
+                inc = [f"-I{os.path.join(prefix, 'include')}"]
+                lib_dir = os.path.join(prefix, "lib")
+                lib = [f"-L{lib_dir}", f"-Wl,-rpath,{lib_dir}"]
+            return [
+                (["-Xpreprocessor", "-fopenmp"] + inc, lib + ["-lomp"]),
+                (["-fopenmp"] + inc, ["-fopenmp"] + lib),
+            ]
         return [(["-fopenmp"], ["-fopenmp"])]
 
     def probe_openmp(self):
