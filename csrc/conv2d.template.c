@@ -56,101 +56,228 @@ static cc_status CC_FN(conv_depthwise)(const cc_conv2d_desc *d, const TYPE *x,
     return CC_OK;
 }
 
-/* Picks the column block nc and row block mc: as large as the cache budget allows, then
- * halved until there are a few tasks per thread (batch-1 layers need the split). */
-static void CC_FN(gemm_blocks)(int64_t batch_groups, int64_t cols, int64_t mpad, int mr, int nr,
-                               int nt, int64_t *nc_out, int64_t *mc_out)
+static int64_t CC_FN(gcd64)(int64_t a, int64_t b)
 {
-    const int64_t nc_max = cc_round_up(512, nr), mc_max = cc_round_up(128, mr);
-    int64_t nc = cc_min64(nc_max, cc_round_up(cols, nr));
-    int64_t mc = cc_min64(mc_max, mpad);
-    const int64_t want = 4 * (int64_t)nt;
-#define CC_TASKS() (batch_groups * cc_ceil_div(cols, nc) * cc_ceil_div(mpad, mc))
-    while (nt > 1 && CC_TASKS() < want && nc > 4 * nr) nc = cc_round_up(nc / 2, nr);
-    while (nt > 1 && CC_TASKS() < want && mc > 2 * mr) mc = cc_round_up(mc / 2, mr);
-#undef CC_TASKS
-    *nc_out = nc;
-    *mc_out = mc;
+    while (b) {
+        const int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
 }
 
+/* Work split of the indexed GEMM of one round of images (see the top comment). */
+typedef struct CC_FN(gemm_plan) {
+    int64_t mc, n_ib;      /* rows per row block (a multiple of mr), row blocks per group */
+    int64_t tiles, n_jc;   /* column tiles of nr per (image, group), column blocks */
+} CC_FN(gemm_plan);
+
+/* Row blocks: as many rows as keep the packed A block (mc x kdim) within CC_A_BLOCK_BYTES,
+ * their count rounded up to a multiple of the thread count and the rows spread evenly.
+ * Column blocks: 1 when the (image, group, row block) units already divide evenly among
+ * the threads (each thread then keeps its images and its A block), else the fewest that
+ * make the task count a multiple of the threads. Only the speed depends on this: every
+ * output element is one whole-k chain in one micro-kernel call, whatever the split. */
+#define CC_A_BLOCK_BYTES ((int64_t)384 * 1024)
+static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t tiles, int mr,
+                               int nt, CC_FN(gemm_plan) *plan)
+{
+    const int64_t panels = cc_ceil_div(kg, mr);
+    const int64_t panel_bytes = (int64_t)mr * kdim * (int64_t)sizeof(TYPE);
+    int64_t per_block = cc_max64(1, CC_A_BLOCK_BYTES / panel_bytes);
+    int64_t n_ib = cc_ceil_div(panels, per_block);
+    if (units * n_ib < nt || (n_ib > 1 && n_ib % nt)) {
+        /* more row blocks, a multiple of nt where the panels allow it */
+        int64_t want = cc_round_up(n_ib, nt);
+        if (units * want < nt) want = cc_ceil_div(nt, units);
+        n_ib = cc_min64(panels, want);
+    }
+    per_block = cc_ceil_div(panels, n_ib);
+    n_ib = cc_ceil_div(panels, per_block);
+    plan->mc = per_block * mr;
+    plan->n_ib = n_ib;
+    plan->tiles = tiles;
+    int64_t n_jc = 1;
+    const int64_t base = units * n_ib;
+    if (base % nt) {
+        while (n_jc < tiles && (base * n_jc) % nt) ++n_jc;
+        if ((base * n_jc) % nt) n_jc = cc_min64(tiles, cc_ceil_div(4 * (int64_t)nt, base));
+    }
+    plan->n_jc = n_jc;
+}
+
+/* Forward convolution as an indexed GEMM per (image, group), no im2col matrix:
+ *   Y_g[kg x P] = W_g[kg x kdim] * X_g[kdim x P],  kdim = Cg * kh * kw.
+ * The input is first laid out as zero-padded stride phases (cc_pack_phases), or read in
+ * place when it needs neither (stride 1, no padding, dense rows). In that layout the
+ * output pixels of a row are consecutive, and so are the rows if each is followed by the
+ * phase plane's extra columns: flat column q = oh * ph_w + ow, ow < ph_w, of which
+ * ow >= OW are junk (computed, never stored). Row k = (c, i, j) of X_g at column q is then
+ * buf[boff[k] + q]: the micro-kernel reads B in place through the offset table boff.
+ * Loop order inside a task: the task's A block (mc rows, all of kdim) is packed once into
+ * a per-thread buffer (kept across tasks with the same group and row block), then for each
+ * column tile of nr (its B window stays in cache) the MR-row panels of the block run the
+ * whole k loop in registers. Tiles whose columns map to consecutive outputs are stored in
+ * place; others go through a small tile buffer and are copied out row segment by segment.
+ * Threads: images go in rounds (the phase buffers of a round are built first, in
+ * parallel); tasks (image, group, row block, column block) are split statically. */
 static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const int64_t xs[4],
                                   const int64_t xst[4], const TYPE *w, const int64_t ws[4],
                                   const int64_t wst[4], const TYPE *bias, int64_t bias_stride,
                                   TYPE *y, const int64_t ys[4], int nt)
 {
     const cc_kernels *kern = cc_active_kernels();
-    const int mr = kern->CC_FN(gemm).mr, nr = kern->CC_FN(gemm).nr;
-    const CC_FN(cc_gemm_ukr) ukr = kern->CC_FN(gemm).fn;
-    const int64_t N = xs[0], G = d->groups, cg = ws[1], kg = ws[0] / G, c_out = ws[0];
-    const int64_t kdim = cg * ws[2] * ws[3], P = ys[2] * ys[3];
-    const int64_t mpad = cc_round_up(kg, mr);
-    int64_t nc, mc, t;
-    CC_FN(gemm_blocks)(N * G, P, mpad, mr, nr, nt, &nc, &mc);
-    const int64_t n_jc = cc_ceil_div(P, nc), n_ic = cc_ceil_div(mpad, mc);
-    const int64_t tasks = N * G * n_jc * n_ic;
-    const int64_t b_elems = (int64_t)CC_GEMM_KC * nc;
+    const int mr = kern->CC_FN(gemm_ind).mr, vw = kern->CC_FN(gemm_ind).vw;
+    const int nvmax = kern->CC_FN(gemm_ind).nv, nr = vw * nvmax;
+    const int64_t N = xs[0], C = xs[1], H = xs[2], W = xs[3];
+    const int64_t G = d->groups, cg = ws[1], c_out = ws[0], kg = c_out / G;
+    const int64_t kh = ws[2], kw = ws[3], taps = kh * kw, kdim = cg * taps;
+    const int64_t OH = ys[2], OW = ys[3], P = OH * OW;
+    const int64_t sh = d->stride_h, sw = d->stride_w, dh = d->dilation_h, dw = d->dilation_w;
+    const int in_place = sh == 1 && sw == 1 && d->pad_top == 0 && d->pad_bottom == 0 &&
+                         d->pad_left == 0 && d->pad_right == 0 && xst[3] == 1 && xst[2] == W;
+    int64_t n_ph_h = 1, n_ph_w = 1, ph_h, ph_w, cs, img_elems, rounds_imgs;
+    int64_t *phases = NULL;
+    cc_phase_geom pg;
+    cc_status status = CC_OK;
 
-    TYPE *packed_w = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * G * mpad * kdim);
-    TYPE *packed_b = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * b_elems);
+    if (in_place) {
+        ph_h = H; ph_w = W; cs = xst[1]; img_elems = 0;
+    } else {
+        /* Tap i reads phase a = (i * dh) % sh, periodic in i with period sh / gcd(dh, sh):
+         * store the phases of taps 0 .. n_ph_h - 1, and tap i uses phase i % n_ph_h. */
+        n_ph_h = cc_min64(kh, sh / CC_FN(gcd64)(dh, sh));
+        n_ph_w = cc_min64(kw, sw / CC_FN(gcd64)(dw, sw));
+        phases = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * (n_ph_h + n_ph_w));
+        if (!phases) return CC_ERR_NO_MEMORY;
+        for (int64_t i = 0; i < n_ph_h; ++i) phases[i] = (i * dh) % sh;
+        for (int64_t j = 0; j < n_ph_w; ++j) phases[n_ph_h + j] = (j * dw) % sw;
+        ph_h = OH + (kh - 1) * dh / sh;
+        ph_w = OW + (kw - 1) * dw / sw;
+        cs = n_ph_h * n_ph_w * ph_h * ph_w;
+        img_elems = C * cs;
+        pg.in_h = H; pg.in_w = W; pg.xs_h = xst[2]; pg.xs_w = xst[3];
+        pg.stride_h = sh; pg.stride_w = sw; pg.pad_top = d->pad_top; pg.pad_left = d->pad_left;
+        pg.ph_h = ph_h; pg.ph_w = ph_w; pg.n_ph_h = n_ph_h; pg.n_ph_w = n_ph_w;
+        pg.phase_h = phases; pg.phase_w = phases + n_ph_h;
+    }
+    const int64_t qlen = (OH - 1) * ph_w + OW, tiles = cc_ceil_div(qlen, nr);
+
+    /* images per round: the phase buffers of a round stay within a few MiB */
+    if (in_place) {
+        rounds_imgs = N;
+    } else {
+        const int64_t budget = (int64_t)(1 << 20) * nt / (int64_t)sizeof(TYPE);
+        rounds_imgs = img_elems > 0 ? budget / img_elems : N;
+        if (rounds_imgs >= nt) rounds_imgs -= rounds_imgs % nt;
+        rounds_imgs = cc_max64(1, cc_min64(N, rounds_imgs));
+    }
+    CC_FN(gemm_plan) plan;
+    CC_FN(gemm_blocks)(rounds_imgs * G, kg, kdim, tiles, mr, nt, &plan);
+    const int64_t mc = plan.mc, n_ib = plan.n_ib, n_jc = plan.n_jc;
+    const int64_t a_elems = mc * kdim, tile_elems = (int64_t)mr * nr;
+
+    int64_t *boff = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * kdim);
+    TYPE *pbuf = in_place ? NULL
+                          : (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * rounds_imgs * img_elems);
+    TYPE *tbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * (a_elems + tile_elems));
     TYPE *bias_c = bias ? (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (c_out + mr)) : NULL;
-    if (!packed_w || !packed_b || (bias && !bias_c)) {
-        cc_aligned_free(packed_w);
-        cc_aligned_free(packed_b);
-        cc_aligned_free(bias_c);
-        return CC_ERR_NO_MEMORY;
+    if (!boff || (!in_place && !pbuf) || !tbuf || (bias && !bias_c)) {
+        status = CC_ERR_NO_MEMORY;
+        goto done;
     }
     if (bias)
         for (int64_t k = 0; k < c_out; ++k) bias_c[k] = bias[k * bias_stride];
-
-    cc_im2col_geom geo;
-    geo.in_h = xs[2]; geo.in_w = xs[3]; geo.out_w = ys[3];
-    geo.kernel_h = ws[2]; geo.kernel_w = ws[3];
-    geo.stride_h = d->stride_h; geo.stride_w = d->stride_w;
-    geo.pad_top = d->pad_top; geo.pad_left = d->pad_left;
-    geo.dilation_h = d->dilation_h; geo.dilation_w = d->dilation_w;
-    geo.xs_c = xst[1]; geo.xs_h = xst[2]; geo.xs_w = xst[3];
+    {
+        int64_t k = 0;
+        for (int64_t c = 0; c < cg; ++c)
+            for (int64_t i = 0; i < kh; ++i)
+                for (int64_t j = 0; j < kw; ++j, ++k) {
+                    if (in_place)
+                        boff[k] = c * cs + i * dh * W + j * dw;
+                    else
+                        boff[k] = c * cs + ((i % n_ph_h) * n_ph_w + j % n_ph_w) * ph_h * ph_w +
+                                  (i * dh / sh) * ph_w + j * dw / sw;
+                }
+    }
 
     (void)nt;
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (t = 0; t < G; ++t)
-        CC_FN(cc_pack_weights)(w, wst, cg, ws[2], ws[3], t * kg, kg, mr, packed_w + t * mpad * kdim);
-
 #pragma omp parallel num_threads(nt)
     {
-        TYPE *bbuf = packed_b + (int64_t)cc_thread_id() * b_elems;
-        int64_t task;
+        TYPE *abuf = tbuf + (int64_t)cc_thread_id() * (a_elems + tile_elems);
+        TYPE *tile = abuf + a_elems;
+        int64_t cached_g = -1, cached_ib = -1;
+        for (int64_t n0 = 0; n0 < N; n0 += rounds_imgs) {
+            const int64_t nimg = cc_min64(rounds_imgs, N - n0);
+            int64_t t;
+            if (!in_place) {
 #pragma omp for schedule(static)
-        for (task = 0; task < tasks; ++task) {
-            int64_t rem = task;
-            const int64_t ib = rem % n_ic; rem /= n_ic;
-            const int64_t jb = rem % n_jc; rem /= n_jc;
-            const int64_t g = rem % G, n = rem / G;
-            const int64_t j0 = jb * nc, jn = cc_min64(nc, P - j0);
-            const int64_t i0 = ib * mc, in = cc_min64(mc, kg - i0);
-            if (in <= 0) continue; /* a row block wholly in the panel padding */
-            const TYPE *xg = x + n * xst[0] + g * cg * xst[1];
-            const TYPE *wg = packed_w + g * mpad * kdim;
-            TYPE *yg = y + (n * c_out + g * kg) * P;
-            for (int64_t pc = 0; pc < kdim; pc += CC_GEMM_KC) {
-                const int64_t kc = cc_min64(CC_GEMM_KC, kdim - pc);
-                CC_FN(cc_pack_im2col)(&geo, xg, pc, kc, j0, jn, nr, bbuf);
-                const TYPE *ablock = wg + pc * mpad;
-                for (int64_t jr = 0; jr < jn; jr += nr) {
-                    const TYPE *bpanel = bbuf + jr * kc;
-                    for (int64_t ir = 0; ir < in; ir += mr) {
-                        const int64_t row = i0 + ir;
-                        ukr(kc, ablock + row * kc, bpanel, yg + row * P + j0 + jr, P,
-                            cc_min64(mr, in - ir), cc_min64(nr, jn - jr),
-                            bias_c ? bias_c + g * kg + row : NULL, pc > 0);
+                for (t = 0; t < nimg * C; ++t)
+                    CC_FN(cc_pack_phases)(&pg, x + (n0 + t / C) * xst[0] + (t % C) * xst[1],
+                                          pbuf + t * cs);
+            }
+            const int64_t tasks = nimg * G * n_ib * n_jc;
+#pragma omp for schedule(static)
+            for (t = 0; t < tasks; ++t) {
+                int64_t rem = t;
+                const int64_t jb = rem % n_jc; rem /= n_jc;
+                const int64_t ib = rem % n_ib; rem /= n_ib;
+                const int64_t g = rem % G, n = n0 + rem / G;
+                const int64_t i0 = ib * mc, rows = cc_min64(mc, kg - i0);
+                if (rows <= 0) continue;
+                if (g != cached_g || ib != cached_ib) {
+                    CC_FN(cc_pack_weights_panels)(w, wst, cg, kh, kw, g * kg + i0, rows, mr, abuf);
+                    cached_g = g;
+                    cached_ib = ib;
+                }
+                const TYPE *bimg = in_place ? x + n * xst[0] + g * cg * xst[1]
+                                            : pbuf + (n - n0) * img_elems + g * cg * cs;
+                TYPE *yimg = y + (n * c_out + g * kg + i0) * P;
+                const TYPE *brow = bias_c ? bias_c + g * kg + i0 : NULL;
+                const int64_t t0 = jb * tiles / n_jc, t1 = (jb + 1) * tiles / n_jc;
+                for (int64_t tt = t0; tt < t1; ++tt) {
+                    const int64_t q0 = tt * nr, width = cc_min64(nr, qlen - q0);
+                    const int nv = (int)cc_ceil_div(width, vw);
+                    const CC_FN(cc_gemm_ind) ukr = kern->CC_FN(gemm_ind).fn[nv - 1];
+                    const int64_t oh0 = q0 / ph_w, ow0 = q0 % ph_w;
+                    const int direct = ph_w == OW || ow0 + width <= OW;
+                    for (int64_t ir = 0; ir < rows; ir += mr) {
+                        const int64_t m = cc_min64(mr, rows - ir);
+                        const TYPE *ap = abuf + ir * kdim;
+                        if (direct) {
+                            ukr(kdim, ap, bimg + q0, boff, yimg + ir * P + oh0 * OW + ow0, P, m,
+                                width, brow ? brow + ir : NULL, 0);
+                            continue;
+                        }
+                        ukr(kdim, ap, bimg + q0, boff, tile, nr, m, width, brow ? brow + ir : NULL,
+                            0);
+                        /* copy the valid columns out, one output-row segment at a time */
+                        int64_t q = 0, oh = oh0, ow = ow0;
+                        while (q < width) {
+                            const int64_t len = cc_min64(width - q, ph_w - ow);
+                            const int64_t valid = cc_min64(len, OW - ow);
+                            if (valid > 0) {
+                                TYPE *dst = yimg + ir * P + oh * OW + ow;
+                                for (int64_t i = 0; i < m; ++i)
+                                    memcpy(dst + i * P, tile + i * nr + q,
+                                           (size_t)valid * sizeof(TYPE));
+                            }
+                            q += len;
+                            ow = 0;
+                            ++oh;
+                        }
                     }
                 }
             }
         }
     }
-    cc_aligned_free(packed_w);
-    cc_aligned_free(packed_b);
+done:
+    cc_aligned_free(phases);
+    cc_aligned_free(boff);
+    cc_aligned_free(pbuf);
+    cc_aligned_free(tbuf);
     cc_aligned_free(bias_c);
-    return CC_OK;
+    return status;
 }
 
 cc_status CC_FN(cc_conv2d)(const cc_conv2d_desc *desc, const TYPE *x, const int64_t x_shape[4],

@@ -19,13 +19,28 @@ typedef struct cc_plane_geom {
  *   a: k x MR packed (column p of the MR rows at a + p * MR), zero-filled past m,
  *   b: k x NR packed (row p at b + p * NR), zero-filled past n.
  * accumulate = 0: C = bias[i] + AB (bias NULL: C = AB); accumulate = 1: C += AB.
- * Only the m x n corner of the MR x NR tile is written. */
+ * Only the m x n corner of the MR x NR tile is written; bias[i] is read for i < m only.
+ * (The accumulators start from C or the bias, so the sum is one chain per element.) */
 typedef void (*cc_gemm_ukr_f32)(int64_t k, const float *a, const float *b, float *c,
                                 int64_t ldc, int64_t m, int64_t n, const float *bias,
                                 int accumulate);
 typedef void (*cc_gemm_ukr_f64)(int64_t k, const double *a, const double *b, double *c,
                                 int64_t ldc, int64_t m, int64_t n, const double *bias,
                                 int accumulate);
+
+/* The same micro-kernel reading B in place ("indexed" B): row p of B starts at
+ * b + boff[p] (any offsets, e.g. the taps of a convolution window over a padded input);
+ * columns at or past n are neither read nor written. One function per tile width:
+ * fn[v - 1] computes an MR x (v * VW) tile, v = 1..nv. Accumulators start from C
+ * (accumulate = 1), else from bias[i] (or zero when bias is NULL), and each output is one
+ * fused multiply-add chain over p, so splitting k over calls does not change results. */
+typedef void (*cc_gemm_ind_f32)(int64_t k, const float *a, const float *b, const int64_t *boff,
+                                float *c, int64_t ldc, int64_t m, int64_t n, const float *bias,
+                                int accumulate);
+typedef void (*cc_gemm_ind_f64)(int64_t k, const double *a, const double *b,
+                                const int64_t *boff, double *c, int64_t ldc, int64_t m,
+                                int64_t n, const double *bias, int accumulate);
+#define CC_GEMM_NV_MAX 4
 
 /* Depthwise: one input plane (row stride xs_h, column stride xs_w) and one kh x kw
  * filter (strides ws_h, ws_w) -> one dense out_h x out_w plane, plus bias. */
@@ -55,6 +70,8 @@ typedef struct cc_kernels {
     int target;
     struct { cc_gemm_ukr_f32 fn; int mr, nr; const char *name; } gemm_f32;
     struct { cc_gemm_ukr_f64 fn; int mr, nr; const char *name; } gemm_f64;
+    struct { cc_gemm_ind_f32 fn[CC_GEMM_NV_MAX]; int mr, vw, nv; const char *name; } gemm_ind_f32;
+    struct { cc_gemm_ind_f64 fn[CC_GEMM_NV_MAX]; int mr, vw, nv; const char *name; } gemm_ind_f64;
     struct { cc_dw_plane_f32 fn; const char *name; } dw_f32;
     struct { cc_dw_plane_f64 fn; const char *name; } dw_f64;
     struct { cc_max_plane_f32 fn; const char *name; } max_f32;

@@ -1,29 +1,20 @@
-/* target.inc.c - instantiates kernels.template.c for float and double under one SIMD
- * target (CC_TARGET, plus CC_MR_F32/CC_NR_F32/CC_MR_F64/CC_NR_F64 set by the including
- * target_*.c file) and defines that target's dispatch table. */
+/* target.inc.c - instantiates the plane kernels (kernels.template.c) for float and double
+ * under one SIMD target and defines that target's dispatch table. The including
+ * target_*.c file has set CC_TARGET, CC_TARGET_ID, CC_VBYTES, the GEMM tile
+ * (CC_MR_F32, CC_VW_F32, CC_NV_F32 and the F64 trio) and instantiated the GEMM kernels. */
 #include <math.h>
-
-#include "../dispatch.h"
 
 #define TYPE float
 #define TYPE_SUFFIX f32
-#define MR CC_MR_F32
-#define NR CC_NR_F32
 #include "kernels.template.c"
 #undef TYPE
 #undef TYPE_SUFFIX
-#undef MR
-#undef NR
 
 #define TYPE double
 #define TYPE_SUFFIX f64
-#define MR CC_MR_F64
-#define NR CC_NR_F64
 #include "kernels.template.c"
 #undef TYPE
 #undef TYPE_SUFFIX
-#undef MR
-#undef NR
 
 /* Peak-rate loop: 12 independent multiply-add chains of the target's vector width, enough
  * to cover FMA latency on two pipes. GCC/clang vector extensions; a scalar loop elsewhere. */
@@ -63,12 +54,40 @@ static double CC_CAT(fma_loop__, CC_TARGET)(int64_t iters, float *acc_out)
 
 #define CC_KNAME(kind, type, tile) kind "_" type tile "__" CC_STR(CC_TARGET)
 #define CC_TILE(mr, nr) "_" CC_STR(mr) "x" CC_STR(nr)
+#if CC_NR_F32 != CC_NV_F32 * CC_VW_F32 || CC_NR_F64 != CC_NV_F64 * CC_VW_F64
+#error "GEMM tile: NR must be NV * VW"
+#endif
 #define CC_T(name) CC_CAT(name, CC_CAT(__, CC_TARGET))
+#define CC_IND(nv, suffix) CC_T(CC_CAT(CC_CAT(gemm_ind, nv), suffix))
+#if CC_NV_F32 == 1
+#define CC_IND_F32 {CC_IND(1, _f32), NULL, NULL, NULL}
+#elif CC_NV_F32 == 2
+#define CC_IND_F32 {CC_IND(1, _f32), CC_IND(2, _f32), NULL, NULL}
+#elif CC_NV_F32 == 3
+#define CC_IND_F32 {CC_IND(1, _f32), CC_IND(2, _f32), CC_IND(3, _f32), NULL}
+#else
+#define CC_IND_F32 {CC_IND(1, _f32), CC_IND(2, _f32), CC_IND(3, _f32), CC_IND(4, _f32)}
+#endif
+#if CC_NV_F64 == 1
+#define CC_IND_F64 {CC_IND(1, _f64), NULL, NULL, NULL}
+#elif CC_NV_F64 == 2
+#define CC_IND_F64 {CC_IND(1, _f64), CC_IND(2, _f64), NULL, NULL}
+#elif CC_NV_F64 == 3
+#define CC_IND_F64 {CC_IND(1, _f64), CC_IND(2, _f64), CC_IND(3, _f64), NULL}
+#else
+#define CC_IND_F64 {CC_IND(1, _f64), CC_IND(2, _f64), CC_IND(3, _f64), CC_IND(4, _f64)}
+#endif
 
 const cc_kernels CC_CAT(cc_kernels__, CC_TARGET) = {
     CC_TARGET_ID,
-    {CC_T(gemm_ukr_f32), CC_MR_F32, CC_NR_F32, CC_KNAME("gemm", "f32", CC_TILE(CC_MR_F32, CC_NR_F32))},
-    {CC_T(gemm_ukr_f64), CC_MR_F64, CC_NR_F64, CC_KNAME("gemm", "f64", CC_TILE(CC_MR_F64, CC_NR_F64))},
+    {CC_T(gemm_ukr_f32), CC_MR_F32, CC_NR_F32,
+     CC_KNAME("gemm", "f32", CC_TILE(CC_MR_F32, CC_NR_F32))},
+    {CC_T(gemm_ukr_f64), CC_MR_F64, CC_NR_F64,
+     CC_KNAME("gemm", "f64", CC_TILE(CC_MR_F64, CC_NR_F64))},
+    {CC_IND_F32, CC_MR_F32, CC_VW_F32, CC_NV_F32,
+     CC_KNAME("gemm_indexed", "f32", CC_TILE(CC_MR_F32, CC_NR_F32))},
+    {CC_IND_F64, CC_MR_F64, CC_VW_F64, CC_NV_F64,
+     CC_KNAME("gemm_indexed", "f64", CC_TILE(CC_MR_F64, CC_NR_F64))},
     {CC_T(dw_plane_f32), CC_KNAME("depthwise_direct", "f32", "")},
     {CC_T(dw_plane_f64), CC_KNAME("depthwise_direct", "f64", "")},
     {CC_T(max_plane_f32), CC_KNAME("max_pool_direct", "f32", "")},
