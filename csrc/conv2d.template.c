@@ -66,28 +66,29 @@ static int64_t CC_FN(gcd64)(int64_t a, int64_t b)
     return a;
 }
 
-/* Work split of the indexed GEMM of one round of images (see the top comment). */
+/* Work split of the indexed GEMM of one round of images (see conv_gemm). */
 typedef struct CC_FN(gemm_plan) {
     int64_t mc, n_ib;      /* rows per row block (a multiple of mr), row blocks per group */
-    int64_t tiles, n_jc;   /* column tiles of nr per (image, group), column blocks */
+    int64_t n_jc;          /* column blocks per (image, group, row block) */
 } CC_FN(gemm_plan);
 
-/* Row blocks: as many rows as keep the packed A block (mc x kdim) within CC_A_BLOCK_BYTES,
- * their count rounded up to a multiple of the thread count and the rows spread evenly.
+/* Row blocks: as many rows as keep the block's weights (mc x kdim) within
+ * CC_A_BLOCK_BYTES (they are reused from L2 by every column tile), at most CC_MC_MAX, their
+ * count rounded up to a multiple of the thread count and the rows spread evenly.
  * Column blocks: 1 when the (image, group, row block) units already divide evenly among
- * the threads (each thread then keeps its images and its A block), else the fewest that
- * make the task count a multiple of the threads. Only the speed depends on this: every
- * output element is one whole-k chain in one micro-kernel call, whatever the split. */
-#define CC_A_BLOCK_BYTES ((int64_t)384 * 1024)
+ * the threads (each thread then keeps its images), else the fewest that make the task
+ * count a multiple of the threads. Only speed depends on this: every output element is
+ * one fused chain over the whole reduction, whatever the split. */
+#define CC_A_BLOCK_BYTES ((int64_t)1024 * 1024)
+#define CC_MC_MAX 256
 static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t tiles, int mr,
                                int nt, CC_FN(gemm_plan) *plan)
 {
     const int64_t panels = cc_ceil_div(kg, mr);
     const int64_t panel_bytes = (int64_t)mr * kdim * (int64_t)sizeof(TYPE);
-    int64_t per_block = cc_max64(1, CC_A_BLOCK_BYTES / panel_bytes);
+    int64_t per_block = cc_max64(1, cc_min64(CC_A_BLOCK_BYTES / panel_bytes, CC_MC_MAX / mr));
     int64_t n_ib = cc_ceil_div(panels, per_block);
     if (units * n_ib < nt || (n_ib > 1 && n_ib % nt)) {
-        /* more row blocks, a multiple of nt where the panels allow it */
         int64_t want = cc_round_up(n_ib, nt);
         if (units * want < nt) want = cc_ceil_div(nt, units);
         n_ib = cc_min64(panels, want);
@@ -96,7 +97,6 @@ static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t 
     n_ib = cc_ceil_div(panels, per_block);
     plan->mc = per_block * mr;
     plan->n_ib = n_ib;
-    plan->tiles = tiles;
     int64_t n_jc = 1;
     const int64_t base = units * n_ib;
     if (base % nt) {
@@ -106,6 +106,9 @@ static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t 
     plan->n_jc = n_jc;
 }
 
+/* Bytes of B a k block may span in L1 (the window rows of a column tile). */
+#define CC_B_BLOCK_BYTES ((int64_t)24 * 1024)
+
 /* Forward convolution as an indexed GEMM per (image, group), no im2col matrix:
  *   Y_g[kg x P] = W_g[kg x kdim] * X_g[kdim x P],  kdim = Cg * kh * kw.
  * The input is first laid out as zero-padded stride phases (cc_pack_phases), or read in
@@ -113,12 +116,16 @@ static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t 
  * output pixels of a row are consecutive, and so are the rows if each is followed by the
  * phase plane's extra columns: flat column q = oh * ph_w + ow, ow < ph_w, of which
  * ow >= OW are junk (computed, never stored). Row k = (c, i, j) of X_g at column q is then
- * buf[boff[k] + q]: the micro-kernel reads B in place through the offset table boff.
- * Loop order inside a task: the task's A block (mc rows, all of kdim) is packed once into
- * a per-thread buffer (kept across tasks with the same group and row block), then for each
- * column tile of nr (its B window stays in cache) the MR-row panels of the block run the
- * whole k loop in registers. Tiles whose columns map to consecutive outputs are stored in
- * place; others go through a small tile buffer and are copied out row segment by segment.
+ * buf[boff[k] + q], and row r of W_g is the weights' own row: the micro-kernel reads both
+ * operands in place (weights that are not dense along (c, i, j) are copied once).
+ * Column tiles: the flat columns in vectors of vw, split into tiles of at most nvmax
+ * vectors, balanced (a 4-vector row is 2 + 2, not 3 + 1).
+ * Loop order inside a task (one row block of mc rows, a range of column tiles): for each
+ * tile, for each k block of kc rows (its B window fits in L1), for each mr-row panel of
+ * the block: micro-kernel; the block's weights stay in L2 across tiles. Tiles whose
+ * columns map to consecutive outputs accumulate in place; the others in a per-thread
+ * buffer, copied out row segment by row segment. Every output is one fused chain over the
+ * whole reduction (the kernel resumes from C), so blocking never changes a result.
  * Threads: images go in rounds (the phase buffers of a round are built first, in
  * parallel); tasks (image, group, row block, column block) are split statically. */
 static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const int64_t xs[4],
@@ -136,8 +143,10 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     const int64_t sh = d->stride_h, sw = d->stride_w, dh = d->dilation_h, dw = d->dilation_w;
     const int in_place = sh == 1 && sw == 1 && d->pad_top == 0 && d->pad_bottom == 0 &&
                          d->pad_left == 0 && d->pad_right == 0 && xst[3] == 1 && xst[2] == W;
-    int64_t n_ph_h = 1, n_ph_w = 1, ph_h, ph_w, cs, img_elems, rounds_imgs;
-    int64_t *phases = NULL;
+    const int w_dense = wst[3] == 1 && wst[2] == kw && wst[1] == taps;
+    int64_t n_ph_h = 1, n_ph_w = 1, ph_h, ph_w, cs, img_elems, round_imgs;
+    int64_t *phases = NULL, *boff = NULL;
+    TYPE *pbuf = NULL, *tbuf = NULL, *bias_c = NULL, *wcopy = NULL;
     cc_phase_geom pg;
     cc_status status = CC_OK;
 
@@ -161,33 +170,50 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
         pg.ph_h = ph_h; pg.ph_w = ph_w; pg.n_ph_h = n_ph_h; pg.n_ph_w = n_ph_w;
         pg.phase_h = phases; pg.phase_w = phases + n_ph_h;
     }
-    const int64_t qlen = (OH - 1) * ph_w + OW, tiles = cc_ceil_div(qlen, nr);
+    const int64_t qlen = (OH - 1) * ph_w + OW;
+    const int64_t nvec = cc_ceil_div(qlen, vw), tiles = cc_ceil_div(nvec, nvmax);
 
-    /* images per round: the phase buffers of a round stay within a few MiB */
+    /* k block: whole channels whose window rows (all phases) fit CC_B_BLOCK_BYTES */
+    const int64_t win = n_ph_h * n_ph_w * (((kh - 1) * dh / sh) * ph_w + (kw - 1) * dw / sw + nr);
+    const int64_t kc_ch = cc_max64(1, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * win));
+    const int64_t kc = cc_min64(kdim, kc_ch * taps);
+
+    /* images per round: the phase buffers of a round stay within about 1 MiB per thread */
     if (in_place) {
-        rounds_imgs = N;
+        round_imgs = N;
     } else {
-        const int64_t budget = (int64_t)(1 << 20) * nt / (int64_t)sizeof(TYPE);
-        rounds_imgs = img_elems > 0 ? budget / img_elems : N;
-        if (rounds_imgs >= nt) rounds_imgs -= rounds_imgs % nt;
-        rounds_imgs = cc_max64(1, cc_min64(N, rounds_imgs));
+        const int64_t budget = ((int64_t)1 << 20) * nt / (int64_t)sizeof(TYPE);
+        round_imgs = budget / img_elems;
+        if (round_imgs >= nt) round_imgs -= round_imgs % nt;
+        round_imgs = cc_max64(1, cc_min64(N, round_imgs));
     }
     CC_FN(gemm_plan) plan;
-    CC_FN(gemm_blocks)(rounds_imgs * G, kg, kdim, tiles, mr, nt, &plan);
+    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, tiles, mr, nt, &plan);
     const int64_t mc = plan.mc, n_ib = plan.n_ib, n_jc = plan.n_jc;
-    const int64_t a_elems = mc * kdim, tile_elems = (int64_t)mr * nr;
+    const int64_t tile_elems = mc * nr;
 
-    int64_t *boff = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * kdim);
-    TYPE *pbuf = in_place ? NULL
-                          : (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * rounds_imgs * img_elems);
-    TYPE *tbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * (a_elems + tile_elems));
-    TYPE *bias_c = bias ? (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (c_out + mr)) : NULL;
-    if (!boff || (!in_place && !pbuf) || !tbuf || (bias && !bias_c)) {
+    boff = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * kdim);
+    if (!in_place)
+        pbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * round_imgs * img_elems);
+    tbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * tile_elems);
+    if (bias) bias_c = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (c_out + mr));
+    if (!w_dense) wcopy = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * c_out * kdim);
+    if (!boff || (!in_place && !pbuf) || !tbuf || (bias && !bias_c) || (!w_dense && !wcopy)) {
         status = CC_ERR_NO_MEMORY;
         goto done;
     }
     if (bias)
         for (int64_t k = 0; k < c_out; ++k) bias_c[k] = bias[k * bias_stride];
+    if (!w_dense)
+        for (int64_t r = 0; r < c_out; ++r) {
+            int64_t k = 0;
+            for (int64_t c = 0; c < cg; ++c)
+                for (int64_t i = 0; i < kh; ++i)
+                    for (int64_t j = 0; j < kw; ++j, ++k)
+                        wcopy[r * kdim + k] = w[r * wst[0] + c * wst[1] + i * wst[2] + j * wst[3]];
+        }
+    const TYPE *wa = w_dense ? w : wcopy;
+    const int64_t lda = w_dense ? wst[0] : kdim;
     {
         int64_t k = 0;
         for (int64_t c = 0; c < cg; ++c)
@@ -204,11 +230,9 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     (void)nt;
 #pragma omp parallel num_threads(nt)
     {
-        TYPE *abuf = tbuf + (int64_t)cc_thread_id() * (a_elems + tile_elems);
-        TYPE *tile = abuf + a_elems;
-        int64_t cached_g = -1, cached_ib = -1;
-        for (int64_t n0 = 0; n0 < N; n0 += rounds_imgs) {
-            const int64_t nimg = cc_min64(rounds_imgs, N - n0);
+        TYPE *tile = tbuf + (int64_t)cc_thread_id() * tile_elems;
+        for (int64_t n0 = 0; n0 < N; n0 += round_imgs) {
+            const int64_t nimg = cc_min64(round_imgs, N - n0);
             int64_t t;
             if (!in_place) {
 #pragma omp for schedule(static)
@@ -225,47 +249,41 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                 const int64_t g = rem % G, n = n0 + rem / G;
                 const int64_t i0 = ib * mc, rows = cc_min64(mc, kg - i0);
                 if (rows <= 0) continue;
-                if (g != cached_g || ib != cached_ib) {
-                    CC_FN(cc_pack_weights_panels)(w, wst, cg, kh, kw, g * kg + i0, rows, mr, abuf);
-                    cached_g = g;
-                    cached_ib = ib;
-                }
                 const TYPE *bimg = in_place ? x + n * xst[0] + g * cg * xst[1]
                                             : pbuf + (n - n0) * img_elems + g * cg * cs;
-                TYPE *yimg = y + (n * c_out + g * kg + i0) * P;
-                const TYPE *brow = bias_c ? bias_c + g * kg + i0 : NULL;
+                const TYPE *ablk = wa + (g * kg + i0) * lda;
+                TYPE *yblk = y + (n * c_out + g * kg + i0) * P;
+                const TYPE *bblk = bias_c ? bias_c + g * kg + i0 : NULL;
                 const int64_t t0 = jb * tiles / n_jc, t1 = (jb + 1) * tiles / n_jc;
                 for (int64_t tt = t0; tt < t1; ++tt) {
-                    const int64_t q0 = tt * nr, width = cc_min64(nr, qlen - q0);
-                    const int nv = (int)cc_ceil_div(width, vw);
-                    const CC_FN(cc_gemm_ind) ukr = kern->CC_FN(gemm_ind).fn[nv - 1];
+                    const int64_t v0 = tt * nvec / tiles, v1 = (tt + 1) * nvec / tiles;
+                    const int64_t q0 = v0 * vw, width = cc_min64(v1 * vw, qlen) - q0;
+                    const CC_FN(cc_gemm_ind) ukr = kern->CC_FN(gemm_ind).fn[v1 - v0 - 1];
                     const int64_t oh0 = q0 / ph_w, ow0 = q0 % ph_w;
                     const int direct = ph_w == OW || ow0 + width <= OW;
-                    for (int64_t ir = 0; ir < rows; ir += mr) {
-                        const int64_t m = cc_min64(mr, rows - ir);
-                        const TYPE *ap = abuf + ir * kdim;
-                        if (direct) {
-                            ukr(kdim, ap, bimg + q0, boff, yimg + ir * P + oh0 * OW + ow0, P, m,
-                                width, brow ? brow + ir : NULL, 0);
-                            continue;
+                    TYPE *cblk = direct ? yblk + oh0 * OW + ow0 : tile;
+                    const int64_t ldc = direct ? P : nr;
+                    for (int64_t pc = 0; pc < kdim; pc += kc) {
+                        const int64_t kcc = cc_min64(kc, kdim - pc);
+                        for (int64_t ir = 0; ir < rows; ir += mr)
+                            ukr(kcc, ablk + ir * lda + pc, lda, bimg + q0, boff + pc,
+                                cblk + ir * ldc, ldc, cc_min64(mr, rows - ir), width,
+                                (bblk && pc == 0) ? bblk + ir : NULL, pc > 0);
+                    }
+                    if (direct) continue;
+                    /* copy the valid columns out, one output-row segment at a time */
+                    int64_t q = 0, oh = oh0, ow = ow0;
+                    while (q < width) {
+                        const int64_t len = cc_min64(width - q, ph_w - ow);
+                        const int64_t valid = cc_min64(len, OW - ow);
+                        if (valid > 0) {
+                            TYPE *dst = yblk + oh * OW + ow;
+                            for (int64_t i = 0; i < rows; ++i)
+                                memcpy(dst + i * P, tile + i * nr + q, (size_t)valid * sizeof(TYPE));
                         }
-                        ukr(kdim, ap, bimg + q0, boff, tile, nr, m, width, brow ? brow + ir : NULL,
-                            0);
-                        /* copy the valid columns out, one output-row segment at a time */
-                        int64_t q = 0, oh = oh0, ow = ow0;
-                        while (q < width) {
-                            const int64_t len = cc_min64(width - q, ph_w - ow);
-                            const int64_t valid = cc_min64(len, OW - ow);
-                            if (valid > 0) {
-                                TYPE *dst = yimg + ir * P + oh * OW + ow;
-                                for (int64_t i = 0; i < m; ++i)
-                                    memcpy(dst + i * P, tile + i * nr + q,
-                                           (size_t)valid * sizeof(TYPE));
-                            }
-                            q += len;
-                            ow = 0;
-                            ++oh;
-                        }
+                        q += len;
+                        ow = 0;
+                        ++oh;
                     }
                 }
             }
@@ -277,6 +295,7 @@ done:
     cc_aligned_free(pbuf);
     cc_aligned_free(tbuf);
     cc_aligned_free(bias_c);
+    cc_aligned_free(wcopy);
     return status;
 }
 

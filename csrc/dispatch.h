@@ -28,16 +28,16 @@ typedef void (*cc_gemm_ukr_f64)(int64_t k, const double *a, const double *b, dou
                                 int64_t ldc, int64_t m, int64_t n, const double *bias,
                                 int accumulate);
 
-/* The same micro-kernel reading B in place ("indexed" B): row p of B starts at
- * b + boff[p] (any offsets, e.g. the taps of a convolution window over a padded input);
- * columns at or past n are neither read nor written. One function per tile width:
- * fn[v - 1] computes an MR x (v * VW) tile, v = 1..nv. Accumulators start from C
+/* The same micro-kernel reading both operands in place ("indexed"): row i of A at
+ * a + i * lda, consecutive in k (only rows < m are read); row p of B at b + boff[p]
+ * (any offsets, e.g. the taps of a convolution window over a padded input); columns at
+ * or past n are neither read nor written. One function per tile width: fn[v - 1] computes an MR x (v * VW) tile, v = 1..nv. Accumulators start from C
  * (accumulate = 1), else from bias[i] (or zero when bias is NULL), and each output is one
  * fused multiply-add chain over p, so splitting k over calls does not change results. */
-typedef void (*cc_gemm_ind_f32)(int64_t k, const float *a, const float *b, const int64_t *boff,
-                                float *c, int64_t ldc, int64_t m, int64_t n, const float *bias,
-                                int accumulate);
-typedef void (*cc_gemm_ind_f64)(int64_t k, const double *a, const double *b,
+typedef void (*cc_gemm_ind_f32)(int64_t k, const float *a, int64_t lda, const float *b,
+                                const int64_t *boff, float *c, int64_t ldc, int64_t m,
+                                int64_t n, const float *bias, int accumulate);
+typedef void (*cc_gemm_ind_f64)(int64_t k, const double *a, int64_t lda, const double *b,
                                 const int64_t *boff, double *c, int64_t ldc, int64_t m,
                                 int64_t n, const double *bias, int accumulate);
 #define CC_GEMM_NV_MAX 4

@@ -5,7 +5,8 @@
  *
  * An MR x NR accumulator tile lives in local arrays for the whole k loop (one rank-1
  * update per k step); accumulators start from C, the bias or zero; only the m x n corner
- * is stored. In indexed mode columns at or past n are never read.
+ * is stored. Indexed mode: A strided (row i at a + i * lda), B row p at b + boff[p], and
+ * columns at or past n are never read.
  */
 
 CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
@@ -13,7 +14,8 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
                                         const int64_t *CC_RESTRICT boff, TYPE *CC_RESTRICT c,
                                         int64_t ldc, int64_t m, int64_t n,
                                         const TYPE *CC_RESTRICT bias, int accumulate,
-                                        const int NRW, const int INDEXED, const int LOADMASK)
+                                        int64_t lda, const int NRW, const int INDEXED,
+                                        const int LOADMASK)
 {
     TYPE acc[MR][CC_NVMAX * CC_VW];
     const int64_t mm = m < MR ? m : MR, nn = n < NRW ? n : NRW;
@@ -27,11 +29,11 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
 
     for (int64_t p = 0; p < k; ++p) {
         const TYPE *CC_RESTRICT brow = INDEXED ? b + boff[p] : b + p * NRW;
-        const TYPE *CC_RESTRICT ap = a + p * MR;
         TYPE bv[CC_NVMAX * CC_VW];
         for (int j = 0; j < NRW; ++j) bv[j] = (LOADMASK && j >= nn) ? (TYPE)0 : brow[j];
         for (int i = 0; i < MR; ++i) {
-            const TYPE ai = ap[i];
+            /* indexed mode: strided A, rows past m repeat row m - 1 (never stored) */
+            const TYPE ai = INDEXED ? a[(i < mm ? i : mm - 1) * lda + p] : a[p * MR + i];
             for (int j = 0; j < NRW; ++j) acc[i][j] += ai * bv[j];
         }
     }
@@ -43,21 +45,21 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
 static void CC_KFN(gemm_ukr)(int64_t k, const TYPE *a, const TYPE *b, TYPE *c, int64_t ldc,
                              int64_t m, int64_t n, const TYPE *bias, int accumulate)
 {
-    CC_KFN(gemm_tile)(k, a, b, NULL, c, ldc, m, n, bias, accumulate, CC_NVMAX * CC_VW, 0, 0);
+    CC_KFN(gemm_tile)(k, a, b, NULL, c, ldc, m, n, bias, accumulate, 0, CC_NVMAX * CC_VW, 0, 0);
 }
 
 #define CC_GEMM_IND(NV)                                                                      \
-    static void CC_KFN(CC_CAT(gemm_ind, NV))(int64_t k, const TYPE *a, const TYPE *b,        \
-                                             const int64_t *boff, TYPE *c, int64_t ldc,      \
-                                             int64_t m, int64_t n, const TYPE *bias,         \
-                                             int accumulate)                                 \
+    static void CC_KFN(CC_CAT(gemm_ind, NV))(int64_t k, const TYPE *a, int64_t lda,          \
+                                             const TYPE *b, const int64_t *boff, TYPE *c,    \
+                                             int64_t ldc, int64_t m, int64_t n,              \
+                                             const TYPE *bias, int accumulate)               \
     {                                                                                        \
         if (n >= (NV) * CC_VW)                                                               \
-            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, (NV) * CC_VW,   \
-                              1, 0);                                                         \
+            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, lda,          \
+                              (NV) * CC_VW, 1, 0);                                                         \
         else                                                                                 \
-            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, (NV) * CC_VW,   \
-                              1, 1);                                                         \
+            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, lda,          \
+                              (NV) * CC_VW, 1, 1);                                                         \
     }
 
 CC_GEMM_IND(1)
