@@ -106,6 +106,20 @@ static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t 
     plan->n_jc = n_jc;
 }
 
+/* Relative time of nvec vectors of columns cut into balanced tiles of at most nvmax
+ * vectors: a tile of v vectors costs v / efficiency(v). */
+static double CC_FN(tiles_cost)(int64_t nvec, int nvmax)
+{
+    const int64_t tiles = cc_ceil_div(nvec, nvmax);
+    double cost = 0.0;
+    for (int64_t t = 0; t < tiles && t < 64; ++t) {
+        const int64_t v = (t + 1) * nvec / tiles - t * nvec / tiles;
+        cost += (double)v / (v >= nvmax ? 1.0 : v == nvmax - 1 ? 0.92 : 0.65);
+    }
+    if (tiles > 64) cost *= (double)tiles / 64.0;
+    return cost;
+}
+
 /* Bytes of B a k block may span in L1 (the window rows of a column tile). */
 #define CC_B_BLOCK_BYTES ((int64_t)24 * 1024)
 
@@ -170,8 +184,17 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
         pg.ph_h = ph_h; pg.ph_w = ph_w; pg.n_ph_h = n_ph_h; pg.n_ph_w = n_ph_w;
         pg.phase_h = phases; pg.phase_w = phases + n_ph_h;
     }
+    /* Column tiles, either over the flat columns (junk included, tiles may span rows and
+     * then go through a buffer) or per output row (no junk, every tile stored in place; its
+     * last vector may be partial): whichever costs less, counting vectors computed and the
+     * narrow tiles' lower efficiency (fewer independent accumulators per loaded value). */
     const int64_t qlen = (OH - 1) * ph_w + OW;
-    const int64_t nvec = cc_ceil_div(qlen, vw), tiles = cc_ceil_div(nvec, nvmax);
+    const int64_t row_vecs = cc_ceil_div(OW, vw), row_tiles = cc_ceil_div(row_vecs, nvmax);
+    const int by_row =
+        (double)OH * CC_FN(tiles_cost)(row_vecs, nvmax) <=
+        1.03 * CC_FN(tiles_cost)(cc_ceil_div(qlen, vw), nvmax);
+    const int64_t nvec = by_row ? row_vecs : cc_ceil_div(qlen, vw);
+    const int64_t tiles = by_row ? OH * row_tiles : cc_ceil_div(nvec, nvmax);
 
     /* k block: whole channels whose window rows (all phases) fit CC_B_BLOCK_BYTES */
     const int64_t win = n_ph_h * n_ph_w * (((kh - 1) * dh / sh) * ph_w + (kw - 1) * dw / sw + nr);
@@ -256,10 +279,24 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                 const TYPE *bblk = bias_c ? bias_c + g * kg + i0 : NULL;
                 const int64_t t0 = jb * tiles / n_jc, t1 = (jb + 1) * tiles / n_jc;
                 for (int64_t tt = t0; tt < t1; ++tt) {
-                    const int64_t v0 = tt * nvec / tiles, v1 = (tt + 1) * nvec / tiles;
-                    const int64_t q0 = v0 * vw, width = cc_min64(v1 * vw, qlen) - q0;
+                    int64_t v0, v1, q0, width, oh0, ow0;
+                    if (by_row) {
+                        const int64_t r = tt % row_tiles;
+                        oh0 = tt / row_tiles;
+                        v0 = r * nvec / row_tiles;
+                        v1 = (r + 1) * nvec / row_tiles;
+                        ow0 = v0 * vw;
+                        q0 = oh0 * ph_w + ow0;
+                        width = cc_min64(v1 * vw, OW) - ow0;
+                    } else {
+                        v0 = tt * nvec / tiles;
+                        v1 = (tt + 1) * nvec / tiles;
+                        q0 = v0 * vw;
+                        width = cc_min64(v1 * vw, qlen) - q0;
+                        oh0 = q0 / ph_w;
+                        ow0 = q0 % ph_w;
+                    }
                     const CC_FN(cc_gemm_ind) ukr = kern->CC_FN(gemm_ind).fn[v1 - v0 - 1];
-                    const int64_t oh0 = q0 / ph_w, ow0 = q0 % ph_w;
                     const int direct = ph_w == OW || ow0 + width <= OW;
                     TYPE *cblk = direct ? yblk + oh0 * OW + ow0 : tile;
                     const int64_t ldc = direct ? P : nr;
