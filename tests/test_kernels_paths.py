@@ -277,3 +277,177 @@ def test_conv_sweep(target, dtype):
         got = run_conv(x, w, None, (stride, stride), pads, (dil, dil), groups)
         want = ref_conv2d(x, w, None, (stride, stride), pads, (dil, dil), groups)
         np.testing.assert_array_equal(got, want.astype(dtype))
+
+
+# -------------------------------------------------------------------------- pooling
+
+def pool_out(size, k, s, p_lo, p_hi, d, ceil):
+    span = d * (k - 1) + 1
+    num = size + p_lo + p_hi - span
+    out = (-(-num // s) if ceil else num // s) + 1
+    if ceil and (out - 1) * s >= size + p_lo:
+        out -= 1
+    return out
+
+
+def ref_max_pool(x, k, s, pads, d, ceil):
+    x = np.asarray(x, np.float64)
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = k, s, pads, d
+    oh, ow = pool_out(h, kh, sh, pt, pb, dh, ceil), pool_out(w, kw, sw, pl, pr, dw, ceil)
+    big = np.full((n, c, pt + h + pb + sh * oh + dh * kh, pl + w + pr + sw * ow + dw * kw), -np.inf)
+    big[:, :, pt:pt + h, pl:pl + w] = x
+    y = np.full((n, c, oh, ow), -np.inf)
+    for i in range(kh):
+        for j in range(kw):
+            win = big[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+            y = np.where(np.isnan(win) | (win > y), win, y)
+    return y
+
+
+def ref_avg_pool(x, k, s, pads, ceil, cip, divisor):
+    x = np.asarray(x, np.float64)
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (pt, pb, pl, pr) = k, s, pads
+    oh, ow = pool_out(h, kh, sh, pt, pb, 1, ceil), pool_out(w, kw, sw, pl, pr, 1, ceil)
+    y = np.zeros((n, c, oh, ow))
+    for a in range(oh):
+        hs = a * sh - pt
+        he = min(hs + kh, h + pb)
+        pool_h, hs, he = he - hs, max(hs, 0), min(he, h)
+        for b in range(ow):
+            ws = b * sw - pl
+            we = min(ws + kw, w + pr)
+            pool_w, ws, we = we - ws, max(ws, 0), min(we, w)
+            if hs >= he or ws >= we:
+                continue
+            total = x[:, :, hs:he, ws:we].sum(axis=(2, 3))
+            div = divisor or (pool_h * pool_w if cip else (he - hs) * (we - ws))
+            y[:, :, a, b] = total / div
+    return y
+
+
+POOL_WIDTHS = [1, 2, 7, 15, 16, 17, 31, 32, 33, 47, 49, 63, 65]
+
+
+def pool_args(k, s, pads, d=None):
+    kw = dict(kernel_size=k, stride=s, padding=((pads[0], pads[1]), (pads[2], pads[3])))
+    if d is not None:
+        kw["dilation"] = d
+    return kw
+
+
+def call_pool(fn, x, **kw):
+    """convcore pooling; None when convcore rejects the arguments (checked elsewhere)."""
+    try:
+        return fn(x, **kw)
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_paths(target, dtype):
+    rng = np.random.default_rng(21)
+    for w in POOL_WIDTHS:
+        x = data(rng, (2, 3, 6, w), dtype, True)
+        for k, s, d in ((1, 1, 1), (2, 2, 1), (3, 2, 1), (3, 1, 1), (2, 1, 2), (3, 2, 2), (5, 3, 1)):
+            for p in range(k // 2 + 1):
+                for ceil in (False, True):
+                    pads = (p, p, p, p)
+                    if pool_out(w, k, s, p, p, d, ceil) < 1 or pool_out(6, k, s, p, p, d, ceil) < 1:
+                        continue
+                    kw = pool_args(k, s, pads, d)
+                    got = call_pool(convcore.max_pool2d, x, ceil_mode=ceil, **kw)
+                    if got is None:
+                        continue
+                    want = ref_max_pool(x, (k, k), (s, s), pads, (d, d), ceil)
+                    np.testing.assert_array_equal(got, want.astype(dtype),
+                                                  err_msg=f"w={w} k={k} s={s} p={p} d={d}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_avg_pool_paths(target, dtype):
+    rng = np.random.default_rng(22)
+    for w in POOL_WIDTHS:
+        x = data(rng, (1, 3, 5, w), dtype, True)
+        for k, s in ((1, 1), (2, 2), (3, 1), (3, 2), (2, 1), (4, 3)):
+            for p in range(k // 2 + 1):
+                for ceil, cip, div in ((False, True, None), (True, True, None),
+                                       (True, False, None), (False, False, 5), (False, True, -3)):
+                    if pool_out(w, k, s, p, p, 1, ceil) < 1 or pool_out(5, k, s, p, p, 1, ceil) < 1:
+                        continue
+                    got = call_pool(convcore.avg_pool2d, x, ceil_mode=ceil, count_include_pad=cip,
+                                    divisor_override=div, **pool_args(k, s, (p,) * 4))
+                    if got is None:
+                        continue
+                    want = ref_avg_pool(x, (k, k), (s, s), (p,) * 4, ceil, cip, div)
+                    check_close(got, want, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pool_asymmetric_and_views(target, dtype):
+    rng = np.random.default_rng(23)
+    x = data(rng, (2, 4, 9, 37), dtype, True)
+    cases = [((3, 3), (2, 2), (1, 0, 0, 1)), ((2, 3), (1, 2), (0, 1, 1, 1)), ((3, 2), (2, 1), (1, 1, 1, 0))]
+    for k, s, pads in cases:
+        want_max = ref_max_pool(x, k, s, pads, (1, 1), False)
+        want_avg = ref_avg_pool(x, k, s, pads, False, True, None)
+        for name, xv in views(x):
+            kw = dict(kernel_size=k, stride=s, padding=((pads[0], pads[1]), (pads[2], pads[3])))
+            np.testing.assert_array_equal(convcore.max_pool2d(xv, **kw), want_max.astype(dtype),
+                                          err_msg=name)
+            check_close(convcore.avg_pool2d(xv, **kw), want_avg, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("w", [15, 16, 17, 31, 32, 33, 48, 65])
+def test_max_pool_nan_in_each_lane(target, dtype, w):
+    """A NaN at each column gives NaN exactly in the windows that hold it, on every path;
+    ties and -inf keep the values of the reference."""
+    rng = np.random.default_rng(w)
+    base = rng.integers(-2, 3, size=(1, 2, 5, w)).astype(dtype)  # many ties
+    base[0, 0, 1, ::3] = -np.inf
+    for col in range(w):
+        x = base.copy()
+        x[0, 1, 2, col] = np.nan
+        for k, s, p in ((3, 1, 1), (3, 2, 1), (2, 2, 0), (2, 1, 1)):
+            got = convcore.max_pool2d(x, k, s, p)
+            want = ref_max_pool(x, (k, k), (s, s), (p,) * 4, (1, 1), False)
+            np.testing.assert_array_equal(got, want.astype(dtype), err_msg=f"col={col} k={k}")
+            vals, idx = convcore.max_pool2d(x, k, s, p, return_indices=True)
+            np.testing.assert_array_equal(vals, got)
+
+
+def test_pool_simd_equals_base():
+    """Every target gives the base target's results (max bit for bit, avg within rounding)."""
+    rng = np.random.default_rng(24)
+    x = rng.standard_normal((2, 5, 19, 45)).astype(np.float32)
+    x[0, 1, 3, 17] = np.nan
+    before = _core.get_target()
+    results = {}
+    try:
+        for t in TARGETS:
+            _core.set_target(t)
+            results[t] = [convcore.max_pool2d(x, 3, 2, 1), convcore.max_pool2d(x, 2, 1, 1, dilation=2),
+                          convcore.avg_pool2d(x, 3, 1, 1), convcore.avg_pool2d(x, 2, 2, 1, ceil_mode=True)]
+    finally:
+        _core.set_target(before)
+    for t in TARGETS:
+        for a, b in zip(results[t][:2], results["base"][:2]):
+            np.testing.assert_array_equal(a, b)
+        for a, b in zip(results[t][2:], results["base"][2:]):
+            np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_wide_rows_fall_back(target, dtype):
+    """Rows too wide for the row buffers take the generic kernels: same answers."""
+    rng = np.random.default_rng(25)
+    x = data(rng, (1, 2, 4, 4100), dtype, True)
+    np.testing.assert_array_equal(convcore.max_pool2d(x, 3, 1, 1),
+                                  ref_max_pool(x, (3, 3), (1, 1), (1,) * 4, (1, 1), False).astype(dtype))
+    check_close(convcore.avg_pool2d(x, 3, 2, 1), ref_avg_pool(x, (3, 3), (2, 2), (1,) * 4, False, True, None),
+                dtype)
+    w = data(rng, (2, 1, 3, 3), dtype, True)
+    np.testing.assert_array_equal(run_conv(x, w, None, (1, 1), (1,) * 4, (1, 1), 2),
+                                  ref_conv2d(x, w, None, (1, 1), (1,) * 4, (1, 1), 2).astype(dtype))

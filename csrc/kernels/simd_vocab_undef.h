@@ -15,3 +15,9 @@
 #undef CC_VFMA
 #undef CC_VSET1
 #undef CC_VZERO
+#undef CC_VADD
+#undef CC_VDIV
+#undef CC_VSEL_MAX
+#undef CC_VLOAD_EVEN
+#undef CC_VMUL
+#undef CC_VLOADR

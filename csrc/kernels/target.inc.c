@@ -1,21 +1,8 @@
-/* target.inc.c - instantiates the plane kernels (kernels.template.c) for float and double
- * under one SIMD target and defines that target's dispatch table. The including
- * target_*.c file has set CC_TARGET, CC_TARGET_ID, CC_VBYTES, the GEMM tile
- * (CC_MR_F32, CC_VW_F32, CC_NV_F32 and the F64 trio) and instantiated the GEMM kernels. */
-#include <math.h>
-
-#define TYPE float
-#define TYPE_SUFFIX f32
-#include "kernels.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
-
-#define TYPE double
-#define TYPE_SUFFIX f64
-#include "kernels.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
-
+/* target.inc.c - the peak-rate loop and the dispatch table of one SIMD target. The
+ * including target_*.c file has set CC_TARGET, CC_TARGET_ID, CC_VBYTES, the GEMM tile
+ * (CC_MR_F32, CC_NR_F32, CC_VW_F32, CC_NV_F32 and the F64 set), instantiated the generic
+ * plane kernels (planes_generic.inc.c) and the GEMM kernels, and, with CC_PLANE_SIMD, the
+ * SIMD plane kernels (plane_simd.template.c) that the table then lists instead. */
 /* Peak-rate loop: 12 independent multiply-add chains of the target's vector width, enough
  * to cover FMA latency on two pipes. GCC/clang vector extensions; a scalar loop elsewhere. */
 #if defined(__GNUC__)
@@ -78,6 +65,14 @@ static double CC_CAT(fma_loop__, CC_TARGET)(int64_t iters, float *acc_out)
 #define CC_IND_F64 {CC_IND(1, _f64), CC_IND(2, _f64), CC_IND(3, _f64), CC_IND(4, _f64)}
 #endif
 
+#if defined(CC_PLANE_SIMD)
+#define CC_PLANE(name, suffix) CC_T(CC_CAT(CC_CAT(name, _simd), suffix))
+#define CC_PLANE_KIND(kind) kind "_simd"
+#else
+#define CC_PLANE(name, suffix) CC_T(CC_CAT(name, suffix))
+#define CC_PLANE_KIND(kind) kind
+#endif
+
 const cc_kernels CC_CAT(cc_kernels__, CC_TARGET) = {
     CC_TARGET_ID,
     {CC_T(gemm_ukr_f32), CC_MR_F32, CC_NR_F32,
@@ -88,11 +83,11 @@ const cc_kernels CC_CAT(cc_kernels__, CC_TARGET) = {
      CC_KNAME("gemm_indexed", "f32", CC_TILE(CC_MR_F32, CC_NR_F32))},
     {CC_IND_F64, CC_MR_F64, CC_VW_F64, CC_NV_F64,
      CC_KNAME("gemm_indexed", "f64", CC_TILE(CC_MR_F64, CC_NR_F64))},
-    {CC_T(dw_plane_f32), CC_KNAME("depthwise_direct", "f32", "")},
-    {CC_T(dw_plane_f64), CC_KNAME("depthwise_direct", "f64", "")},
-    {CC_T(max_plane_f32), CC_KNAME("max_pool_direct", "f32", "")},
-    {CC_T(max_plane_f64), CC_KNAME("max_pool_direct", "f64", "")},
-    {CC_T(avg_plane_f32), CC_KNAME("avg_pool_direct", "f32", "")},
-    {CC_T(avg_plane_f64), CC_KNAME("avg_pool_direct", "f64", "")},
+    {CC_PLANE(dw_plane, _f32), CC_KNAME(CC_PLANE_KIND("depthwise_direct"), "f32", "")},
+    {CC_PLANE(dw_plane, _f64), CC_KNAME(CC_PLANE_KIND("depthwise_direct"), "f64", "")},
+    {CC_PLANE(max_plane, _f32), CC_KNAME(CC_PLANE_KIND("max_pool_direct"), "f32", "")},
+    {CC_PLANE(max_plane, _f64), CC_KNAME(CC_PLANE_KIND("max_pool_direct"), "f64", "")},
+    {CC_PLANE(avg_plane, _f32), CC_KNAME(CC_PLANE_KIND("avg_pool_direct"), "f32", "")},
+    {CC_PLANE(avg_plane, _f64), CC_KNAME(CC_PLANE_KIND("avg_pool_direct"), "f64", "")},
     CC_CAT(fma_loop__, CC_TARGET),
 };

@@ -15,6 +15,8 @@
 #define CC_NR_F64 4
 #define CC_NV_F64 2
 
+#include "planes_generic.inc.c"
+
 #define TYPE float
 #define TYPE_SUFFIX f32
 #define MR CC_MR_F32
