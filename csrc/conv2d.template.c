@@ -315,8 +315,11 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                         const int64_t valid = cc_min64(len, OW - ow);
                         if (valid > 0) {
                             TYPE *dst = yblk + oh * OW + ow;
-                            for (int64_t i = 0; i < rows; ++i)
-                                memcpy(dst + i * P, tile + i * nr + q, (size_t)valid * sizeof(TYPE));
+                            for (int64_t i = 0; i < rows; ++i) {
+                                TYPE *CC_RESTRICT d = dst + i * P;
+                                const TYPE *CC_RESTRICT src = tile + i * nr + q;
+                                for (int64_t k = 0; k < valid; ++k) d[k] = src[k];
+                            }
                         }
                         q += len;
                         ow = 0;

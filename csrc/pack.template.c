@@ -134,9 +134,21 @@ void CC_FN(cc_pack_weights_panels)(const TYPE *w, const int64_t ws[4], int64_t c
     }
 }
 
+/* One row of a phase plane: columns [v_lo, v_hi) from the input row (SW, XW: the column
+ * stride in the padded and the input row; literals where common, so that the copy
+ * vectorises), zero elsewhere. */
+CC_ALWAYS_INLINE void CC_FN(phase_row)(TYPE *CC_RESTRICT o, const TYPE *CC_RESTRICT row,
+                                       int64_t pw, int64_t v_lo, int64_t v_hi, int64_t off,
+                                       int64_t SW, int64_t XW)
+{
+    for (int64_t v = 0; v < v_lo; ++v) o[v] = 0;
+    for (int64_t v = v_lo; v < v_hi; ++v) o[v] = row[(v * SW + off) * XW];
+    for (int64_t v = v_hi; v < pw; ++v) o[v] = 0;
+}
+
 void CC_FN(cc_pack_phases)(const cc_phase_geom *g, const TYPE *x, TYPE *dst)
 {
-    const int64_t H = g->in_h, W = g->in_w, PH = g->ph_h, PW = g->ph_w;
+    const int64_t H = g->in_h, W = g->in_w, PH = g->ph_h, PW = g->ph_w, xw = g->xs_w;
     for (int64_t ah = 0; ah < g->n_ph_h; ++ah) {
         for (int64_t aw = 0; aw < g->n_ph_w; ++aw) {
             TYPE *plane = dst + (ah * g->n_ph_w + aw) * PH * PW;
@@ -147,21 +159,16 @@ void CC_FN(cc_pack_phases)(const cc_phase_geom *g, const TYPE *x, TYPE *dst)
             const int64_t v_hi = cc_max64(v_lo, cc_min64(PW, W - 1 - off < 0 ? 0
                                                                    : (W - 1 - off) / sw + 1));
             for (int64_t u = 0; u < PH; ++u) {
-                TYPE *CC_RESTRICT o = plane + u * PW;
+                TYPE *o = plane + u * PW;
                 const int64_t ih = u * g->stride_h + a - g->pad_top;
                 if (ih < 0 || ih >= H || v_lo >= v_hi) {
                     for (int64_t v = 0; v < PW; ++v) o[v] = 0;
                     continue;
                 }
-                const TYPE *CC_RESTRICT row = x + ih * g->xs_h;
-                for (int64_t v = 0; v < v_lo; ++v) o[v] = 0;
-                if (sw == 1 && g->xs_w == 1) {
-                    const TYPE *CC_RESTRICT s = row + off;
-                    for (int64_t v = v_lo; v < v_hi; ++v) o[v] = s[v];
-                } else {
-                    for (int64_t v = v_lo; v < v_hi; ++v) o[v] = row[(v * sw + off) * g->xs_w];
-                }
-                for (int64_t v = v_hi; v < PW; ++v) o[v] = 0;
+                const TYPE *row = x + ih * g->xs_h;
+                if (xw == 1 && sw == 1) CC_FN(phase_row)(o, row, PW, v_lo, v_hi, off, 1, 1);
+                else if (xw == 1 && sw == 2) CC_FN(phase_row)(o, row, PW, v_lo, v_hi, off, 2, 1);
+                else CC_FN(phase_row)(o, row, PW, v_lo, v_hi, off, sw, xw);
             }
         }
     }
