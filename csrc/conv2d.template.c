@@ -66,6 +66,49 @@ static int64_t CC_FN(gcd64)(int64_t a, int64_t b)
     return a;
 }
 
+/* Bytes of packed B a thread may keep for a column block that several of its tasks (row
+ * blocks) use in turn. */
+#define CC_B_CACHE_BYTES ((int64_t)2 * 1024 * 1024)
+
+/* The runs of output rows in a column tile [p0, p0 + width) of the P outputs: run s starts
+ * at flat phase-plane column src[s] (oh * ph_w + ow) and fills tile columns col[s] ..
+ * col[s] + len[s] - 1. n > CC_PACK_SEGS: too many to list (very narrow outputs). */
+typedef struct CC_FN(segments) {
+    int n;
+    int64_t src[CC_PACK_SEGS], col[CC_PACK_SEGS], len[CC_PACK_SEGS];
+} CC_FN(segments);
+
+static void CC_FN(tile_segments)(int64_t p0, int64_t width, int64_t ow_n, int64_t ph_w,
+                                 CC_FN(segments) *s)
+{
+    s->n = 0;
+    for (int64_t col = 0, oh = p0 / ow_n, ow = p0 % ow_n; col < width; ++oh, ow = 0) {
+        const int64_t len = cc_min64(ow_n - ow, width - col);
+        if (s->n < CC_PACK_SEGS) {
+            s->src[s->n] = oh * ph_w + ow;
+            s->col[s->n] = col;
+            s->len[s->n] = len;
+        }
+        ++s->n;
+        col += len;
+    }
+}
+
+/* Packs kc rows (offsets boff[0 .. kc-1]) of the tile into dst, nv * vw columns per row. */
+static void CC_FN(pack_tile)(const cc_kernels *kern, const TYPE *bimg, const int64_t *boff,
+                             int64_t kc, const CC_FN(segments) *s, int64_t p0, int64_t width,
+                             int64_t ow_n, int64_t ph_w, int nv, int vw, TYPE *dst)
+{
+    if (s->n <= CC_PACK_SEGS) {
+        kern->CC_FN(gemm_sp).pack(kc, bimg, boff, s->n, s->src, s->col, s->len, nv, dst);
+        return;
+    }
+    for (int64_t col = 0; col < width; ++col) {
+        const int64_t q = ((p0 + col) / ow_n) * ph_w + (p0 + col) % ow_n;
+        for (int64_t k = 0; k < kc; ++k) dst[k * nv * vw + col] = bimg[boff[k] + q];
+    }
+}
+
 /* Work split of the indexed GEMM of one round of images (see conv_gemm). */
 typedef struct CC_FN(gemm_plan) {
     int64_t mc, n_ib;      /* rows per row block (a multiple of mr), row blocks per group */
@@ -106,50 +149,36 @@ static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t 
     plan->n_jc = n_jc;
 }
 
-/* Relative time of nvec vectors of columns cut into balanced tiles of at most nvmax
- * vectors: a tile of v vectors costs v / efficiency(v). */
-static double CC_FN(tiles_cost)(int64_t nvec, int nvmax)
-{
-    const int64_t tiles = cc_ceil_div(nvec, nvmax);
-    double cost = 0.0;
-    for (int64_t t = 0; t < tiles && t < 64; ++t) {
-        const int64_t v = (t + 1) * nvec / tiles - t * nvec / tiles;
-        cost += (double)v / (v >= nvmax ? 1.0 : v == nvmax - 1 ? 0.92 : 0.65);
-    }
-    if (tiles > 64) cost *= (double)tiles / 64.0;
-    return cost;
-}
-
-/* Bytes of B a k block may span in L1 (the window rows of a column tile). */
+/* Bytes of one packed B block (kc rows of a column tile), meant to stay in L1 while every
+ * row panel of the block runs over it. */
+#ifndef CC_B_BLOCK_BYTES
 #define CC_B_BLOCK_BYTES ((int64_t)24 * 1024)
+#endif
 
-/* Forward convolution as an indexed GEMM per (image, group), no im2col matrix:
- *   Y_g[kg x P] = W_g[kg x kdim] * X_g[kdim x P],  kdim = Cg * kh * kw.
+/* Forward convolution as a GEMM per (image, group) without an im2col matrix:
+ *   Y_g[kg x P] = W_g[kg x kdim] * X_g[kdim x P],  kdim = Cg * kh * kw, P = OH * OW.
  * The input is first laid out as zero-padded stride phases (cc_pack_phases), or read in
  * place when it needs neither (stride 1, no padding, dense rows). In that layout the
- * output pixels of a row are consecutive, and so are the rows if each is followed by the
- * phase plane's extra columns: flat column q = oh * ph_w + ow, ow < ph_w, of which
- * ow >= OW are junk (computed, never stored). Row k = (c, i, j) of X_g at column q is then
- * buf[boff[k] + q], and row r of W_g is the weights' own row: the micro-kernel reads both
- * operands in place (weights that are not dense along (c, i, j) are copied once).
- * Column tiles: the flat columns in vectors of vw, split into tiles of at most nvmax
- * vectors, balanced (a 4-vector row is 2 + 2, not 3 + 1).
- * Loop order inside a task (one row block of mc rows, a range of column tiles): for each
- * tile, for each k block of kc rows (its B window fits in L1), for each mr-row panel of
- * the block: micro-kernel; the block's weights stay in L2 across tiles. Tiles whose
- * columns map to consecutive outputs accumulate in place; the others in a per-thread
- * buffer, copied out row segment by row segment. Every output is one fused chain over the
- * whole reduction (the kernel resumes from C), so blocking never changes a result.
+ * pixels of an output row are consecutive: output (oh, ow) and tap k = (c, i, j) read
+ * buf[boff[k] + oh * ph_w + ow]. Row r of W_g is the weights' own row (weights that are
+ * not dense along (c, i, j) are copied once), read in place by the micro-kernel.
+ * Column tiles: the P outputs in vectors of vw, cut into tiles of at most nvmax vectors,
+ * balanced (a 4-vector row runs as 2 + 2). For each k block of a tile the B block is packed
+ * (the tile's output rows are runs in the phase planes: a few masked vector copies per k
+ * row), then every mr-row panel of the task's row block runs over it while it sits in L1,
+ * accumulating straight into the output (the kernel resumes each chain from C, so every
+ * output is one fused chain over the whole reduction and blocking never changes a result).
  * Threads: images go in rounds (the phase buffers of a round are built first, in
- * parallel); tasks (image, group, row block, column block) are split statically. */
+ * parallel); tasks (image, group, row block, column block) are split statically; every
+ * output element is written by exactly one task. */
 static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const int64_t xs[4],
                                   const int64_t xst[4], const TYPE *w, const int64_t ws[4],
                                   const int64_t wst[4], const TYPE *bias, int64_t bias_stride,
                                   TYPE *y, const int64_t ys[4], int nt)
 {
     const cc_kernels *kern = cc_active_kernels();
-    const int mr = kern->CC_FN(gemm_ind).mr, vw = kern->CC_FN(gemm_ind).vw;
-    const int nvmax = kern->CC_FN(gemm_ind).nv, nr = vw * nvmax;
+    const int mr = kern->CC_FN(gemm_sp).mr, vw = kern->CC_FN(gemm_sp).vw;
+    const int nvmax = kern->CC_FN(gemm_sp).nv, nr = vw * nvmax;
     const int64_t N = xs[0], C = xs[1], H = xs[2], W = xs[3];
     const int64_t G = d->groups, cg = ws[1], c_out = ws[0], kg = c_out / G;
     const int64_t kh = ws[2], kw = ws[3], taps = kh * kw, kdim = cg * taps;
@@ -184,22 +213,8 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
         pg.ph_h = ph_h; pg.ph_w = ph_w; pg.n_ph_h = n_ph_h; pg.n_ph_w = n_ph_w;
         pg.phase_h = phases; pg.phase_w = phases + n_ph_h;
     }
-    /* Column tiles, either over the flat columns (junk included, tiles may span rows and
-     * then go through a buffer) or per output row (no junk, every tile stored in place; its
-     * last vector may be partial): whichever costs less, counting vectors computed and the
-     * narrow tiles' lower efficiency (fewer independent accumulators per loaded value). */
-    const int64_t qlen = (OH - 1) * ph_w + OW;
-    const int64_t row_vecs = cc_ceil_div(OW, vw), row_tiles = cc_ceil_div(row_vecs, nvmax);
-    const int by_row =
-        (double)OH * CC_FN(tiles_cost)(row_vecs, nvmax) <=
-        1.03 * CC_FN(tiles_cost)(cc_ceil_div(qlen, vw), nvmax);
-    const int64_t nvec = by_row ? row_vecs : cc_ceil_div(qlen, vw);
-    const int64_t tiles = by_row ? OH * row_tiles : cc_ceil_div(nvec, nvmax);
-
-    /* k block: whole channels whose window rows (all phases) fit CC_B_BLOCK_BYTES */
-    const int64_t win = n_ph_h * n_ph_w * (((kh - 1) * dh / sh) * ph_w + (kw - 1) * dw / sw + nr);
-    const int64_t kc_ch = cc_max64(1, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * win));
-    const int64_t kc = cc_min64(kdim, kc_ch * taps);
+    const int64_t nvec = cc_ceil_div(P, vw), tiles = cc_ceil_div(nvec, nvmax);
+    const int64_t kc = cc_max64(8, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * nr));
 
     /* images per round: the phase buffers of a round stay within about 1 MiB per thread */
     if (in_place) {
@@ -213,18 +228,25 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     CC_FN(gemm_plan) plan;
     CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, tiles, mr, nt, &plan);
     const int64_t mc = plan.mc, n_ib = plan.n_ib, n_jc = plan.n_jc;
-    const int64_t tile_elems = mc * nr;
+    /* the packed B of a whole column block, when small enough to keep (see the task loop) */
+    const int64_t max_block_tiles = cc_ceil_div(tiles, n_jc);
+    const int cache_b = n_ib > 1 &&
+                        (double)kdim * (double)(max_block_tiles * nr) * (double)sizeof(TYPE) <=
+                            (double)CC_B_CACHE_BYTES;
+    const int64_t bpack_elems = cache_b ? kdim * max_block_tiles * nr : kc * nr;
 
     boff = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * kdim);
     if (!in_place)
         pbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * round_imgs * img_elems);
-    tbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * tile_elems);
+    tbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * bpack_elems);
     if (bias) bias_c = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (c_out + mr));
     if (!w_dense) wcopy = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * c_out * kdim);
     if (!boff || (!in_place && !pbuf) || !tbuf || (bias && !bias_c) || (!w_dense && !wcopy)) {
         status = CC_ERR_NO_MEMORY;
         goto done;
     }
+    /* packed blocks start as zeros: their columns past a tile's width are never stored */
+    memset(tbuf, 0, (size_t)(nt * bpack_elems) * sizeof(TYPE));
     if (bias)
         for (int64_t k = 0; k < c_out; ++k) bias_c[k] = bias[k * bias_stride];
     if (!w_dense)
@@ -253,7 +275,9 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     (void)nt;
 #pragma omp parallel num_threads(nt)
     {
-        TYPE *tile = tbuf + (int64_t)cc_thread_id() * tile_elems;
+        TYPE *bpack = tbuf + (int64_t)cc_thread_id() * bpack_elems;
+        CC_FN(segments) segs;
+        int64_t cached_n = -1, cached_g = -1, cached_jb = -1;
         for (int64_t n0 = 0; n0 < N; n0 += round_imgs) {
             const int64_t nimg = cc_min64(round_imgs, N - n0);
             int64_t t;
@@ -278,54 +302,35 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                 TYPE *yblk = y + (n * c_out + g * kg + i0) * P;
                 const TYPE *bblk = bias_c ? bias_c + g * kg + i0 : NULL;
                 const int64_t t0 = jb * tiles / n_jc, t1 = (jb + 1) * tiles / n_jc;
+                /* B of the whole column block packed once and kept while the thread's next
+                 * tasks are other row blocks of it; else packed per (tile, k block) */
+                const int fill = cache_b && (n != cached_n || g != cached_g || jb != cached_jb);
                 for (int64_t tt = t0; tt < t1; ++tt) {
-                    int64_t v0, v1, q0, width, oh0, ow0;
-                    if (by_row) {
-                        const int64_t r = tt % row_tiles;
-                        oh0 = tt / row_tiles;
-                        v0 = r * nvec / row_tiles;
-                        v1 = (r + 1) * nvec / row_tiles;
-                        ow0 = v0 * vw;
-                        q0 = oh0 * ph_w + ow0;
-                        width = cc_min64(v1 * vw, OW) - ow0;
-                    } else {
-                        v0 = tt * nvec / tiles;
-                        v1 = (tt + 1) * nvec / tiles;
-                        q0 = v0 * vw;
-                        width = cc_min64(v1 * vw, qlen) - q0;
-                        oh0 = q0 / ph_w;
-                        ow0 = q0 % ph_w;
-                    }
-                    const CC_FN(cc_gemm_ind) ukr = kern->CC_FN(gemm_ind).fn[v1 - v0 - 1];
-                    const int direct = ph_w == OW || ow0 + width <= OW;
-                    TYPE *cblk = direct ? yblk + oh0 * OW + ow0 : tile;
-                    const int64_t ldc = direct ? P : nr;
+                    const int64_t v0 = tt * nvec / tiles, v1 = (tt + 1) * nvec / tiles;
+                    const int64_t p0 = v0 * vw, width = cc_min64(v1 * vw, P) - p0;
+                    const int nv = (int)(v1 - v0);
+                    const CC_FN(cc_gemm_sp) ukr = kern->CC_FN(gemm_sp).fn[nv - 1];
+                    TYPE *btile = cache_b ? bpack + (tt - t0) * kdim * nr : bpack;
+                    if (!cache_b || fill)
+                        CC_FN(tile_segments)(p0, width, OW, ph_w, &segs);
+                    if (fill)
+                        CC_FN(pack_tile)(kern, bimg, boff, kdim, &segs, p0, width, OW, ph_w, nv,
+                                         vw, btile);
                     for (int64_t pc = 0; pc < kdim; pc += kc) {
                         const int64_t kcc = cc_min64(kc, kdim - pc);
+                        const TYPE *bblock = cache_b ? btile + pc * nv * vw : btile;
+                        if (!cache_b)
+                            CC_FN(pack_tile)(kern, bimg, boff + pc, kcc, &segs, p0, width, OW,
+                                             ph_w, nv, vw, btile);
                         for (int64_t ir = 0; ir < rows; ir += mr)
-                            ukr(kcc, ablk + ir * lda + pc, lda, bimg + q0, boff + pc,
-                                cblk + ir * ldc, ldc, cc_min64(mr, rows - ir), width,
+                            ukr(kcc, ablk + ir * lda + pc, lda, bblock, yblk + ir * P + p0, P,
+                                cc_min64(mr, rows - ir), width,
                                 (bblk && pc == 0) ? bblk + ir : NULL, pc > 0);
                     }
-                    if (direct) continue;
-                    /* copy the valid columns out, one output-row segment at a time */
-                    int64_t q = 0, oh = oh0, ow = ow0;
-                    while (q < width) {
-                        const int64_t len = cc_min64(width - q, ph_w - ow);
-                        const int64_t valid = cc_min64(len, OW - ow);
-                        if (valid > 0) {
-                            TYPE *dst = yblk + oh * OW + ow;
-                            for (int64_t i = 0; i < rows; ++i) {
-                                TYPE *CC_RESTRICT d = dst + i * P;
-                                const TYPE *CC_RESTRICT src = tile + i * nr + q;
-                                for (int64_t k = 0; k < valid; ++k) d[k] = src[k];
-                            }
-                        }
-                        q += len;
-                        ow = 0;
-                        ++oh;
-                    }
                 }
+                cached_n = n;
+                cached_g = g;
+                cached_jb = jb;
             }
         }
     }

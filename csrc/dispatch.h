@@ -28,19 +28,28 @@ typedef void (*cc_gemm_ukr_f64)(int64_t k, const double *a, const double *b, dou
                                 int64_t ldc, int64_t m, int64_t n, const double *bias,
                                 int accumulate);
 
-/* The same micro-kernel reading both operands in place ("indexed"): row i of A at
- * a + i * lda, consecutive in k (only rows < m are read); row p of B at b + boff[p]
- * (any offsets, e.g. the taps of a convolution window over a padded input); columns at
- * or past n are neither read nor written. One function per tile width: fn[v - 1] computes an MR x (v * VW) tile, v = 1..nv. Accumulators start from C
- * (accumulate = 1), else from bias[i] (or zero when bias is NULL), and each output is one
- * fused multiply-add chain over p, so splitting k over calls does not change results. */
-typedef void (*cc_gemm_ind_f32)(int64_t k, const float *a, int64_t lda, const float *b,
-                                const int64_t *boff, float *c, int64_t ldc, int64_t m,
-                                int64_t n, const float *bias, int accumulate);
-typedef void (*cc_gemm_ind_f64)(int64_t k, const double *a, int64_t lda, const double *b,
-                                const int64_t *boff, double *c, int64_t ldc, int64_t m,
-                                int64_t n, const double *bias, int accumulate);
 #define CC_GEMM_NV_MAX 4
+
+/* The forward convolution's micro-kernels. gemm_sp: A strided (row i at a + i * lda,
+ * consecutive in k: the weights read in place; only rows < m are read), B packed nv * VW
+ * wide (row p at b + p * nv * VW; columns at or past n may hold anything, they only reach
+ * outputs that are not stored), same C/bias/accumulate rules as above (accumulators start
+ * from C or the bias, so splitting k over calls does not change results). fn[v - 1]
+ * computes an MR x (v * VW) tile, v = 1..nv. pack: the packed B from segments of input
+ * rows read in place (see pack_seg in gemm_simd.template.c). */
+typedef void (*cc_gemm_sp_f32)(int64_t k, const float *a, int64_t lda, const float *b,
+                               float *c, int64_t ldc, int64_t m, int64_t n, const float *bias,
+                               int accumulate);
+typedef void (*cc_gemm_sp_f64)(int64_t k, const double *a, int64_t lda, const double *b,
+                               double *c, int64_t ldc, int64_t m, int64_t n, const double *bias,
+                               int accumulate);
+#define CC_PACK_SEGS 8 /* segments pack_seg takes at once; callers split or gather beyond */
+typedef void (*cc_pack_seg_f32)(int64_t k, const float *b, const int64_t *boff, int nseg,
+                                const int64_t *seg_src, const int64_t *seg_col,
+                                const int64_t *seg_len, int nv, float *dst);
+typedef void (*cc_pack_seg_f64)(int64_t k, const double *b, const int64_t *boff, int nseg,
+                                const int64_t *seg_src, const int64_t *seg_col,
+                                const int64_t *seg_len, int nv, double *dst);
 
 /* Depthwise: one input plane (row stride xs_h, column stride xs_w) and one kh x kw
  * filter (strides ws_h, ws_w) -> one dense out_h x out_w plane, plus bias. */
@@ -70,8 +79,16 @@ typedef struct cc_kernels {
     int target;
     struct { cc_gemm_ukr_f32 fn; int mr, nr; const char *name; } gemm_f32;
     struct { cc_gemm_ukr_f64 fn; int mr, nr; const char *name; } gemm_f64;
-    struct { cc_gemm_ind_f32 fn[CC_GEMM_NV_MAX]; int mr, vw, nv; const char *name; } gemm_ind_f32;
-    struct { cc_gemm_ind_f64 fn[CC_GEMM_NV_MAX]; int mr, vw, nv; const char *name; } gemm_ind_f64;
+    struct {
+        cc_gemm_sp_f32 fn[CC_GEMM_NV_MAX];
+        cc_pack_seg_f32 pack;
+        int mr, vw, nv;
+    } gemm_sp_f32;
+    struct {
+        cc_gemm_sp_f64 fn[CC_GEMM_NV_MAX];
+        cc_pack_seg_f64 pack;
+        int mr, vw, nv;
+    } gemm_sp_f64;
     struct { cc_dw_plane_f32 fn; const char *name; } dw_f32;
     struct { cc_dw_plane_f64 fn; const char *name; } dw_f64;
     struct { cc_max_plane_f32 fn; const char *name; } max_f32;

@@ -11,14 +11,11 @@
  *   CC_VFMA(a, b, c) = a * b + c (one rounding), CC_VSET1(x), CC_VZERO()
  *
  * Tile: MR x (NV * CC_VW) accumulators live in registers for the whole k loop. Each k step
- * loads NV vectors of one B row and broadcasts the MR values of one packed A column
- * (a + p * MR), then does MR * NV fused multiply-adds: a rank-1 update.
- * Two operand layouts:
- *   packed (the dispatch.h contract): A column p at a + p * MR; B row p at b + p * NR,
- *            zero-filled past n (the pack.h layouts);
- *   indexed: A row i at a + i * lda (the weights read in place; rows past m repeat row
- *            m - 1 and are not stored); B row p at b + boff[p] (an input window read in
- *            place, see conv2d.template.c), lanes at or past n masked off, never read.
+ * loads NV vectors of one packed B row (b + p * NV * CC_VW) and broadcasts the MR values of
+ * one A column, then does MR * NV fused multiply-adds: a rank-1 update. A is either
+ *   packed (gemm_ukr, the dispatch.h contract): column p at a + p * MR, or
+ *   strided (gemm_sp): row i at a + i * lda, consecutive in k: the weights read in place;
+ *            rows past m repeat row m - 1 and are never stored.
  * The accumulators start from C (accumulate), the bias, or zero, so a k range split over
  * several calls gives the same sums as one call: one fused chain per output element.
  * Only rows < m and columns < n of C are written.
@@ -35,15 +32,13 @@
 #endif
 #endif
 
-/* One instantiation of the kernel body. NV, INDEXED and LOADMASK are literal constants at
- * every call site, so each caller becomes its own fully specialised, unrolled copy. */
+/* One instantiation of the kernel body. NV and ASTRIDED are literal constants at every call
+ * site, so each caller becomes its own fully specialised, unrolled copy. */
 CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
-                                        const TYPE *CC_RESTRICT b,
-                                        const int64_t *CC_RESTRICT boff, TYPE *CC_RESTRICT c,
+                                        const TYPE *CC_RESTRICT b, TYPE *CC_RESTRICT c,
                                         int64_t ldc, int64_t m, int64_t n,
                                         const TYPE *CC_RESTRICT bias, int accumulate,
-                                        int64_t lda, const int NV, const int INDEXED,
-                                        const int LOADMASK, const int ASTRIDED)
+                                        int64_t lda, const int NV, const int ASTRIDED)
 {
     CC_V acc[MR][CC_NVMAX];
     const TYPE *ar[MR];
@@ -78,12 +73,12 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
         CC_UNROLL
         for (int i = 0; i < MR; ++i) ar[i] = a + (i < m ? i : m - 1) * lda;
     for (int64_t p = 0; p < k; ++p) {
-        const TYPE *CC_RESTRICT brow = INDEXED ? b + boff[p] : b + p * (NV * CC_VW);
+        const TYPE *CC_RESTRICT brow = b + p * (NV * CC_VW);
         const TYPE *CC_RESTRICT ap = a + p * MR;
         CC_V bv[CC_NVMAX];
         CC_UNROLL
         for (int v = 0; v < NV; ++v)
-            bv[v] = LOADMASK ? CC_VLOADM(brow + v * CC_VW, mask[v]) : CC_VLOAD(brow + v * CC_VW);
+            bv[v] = CC_VLOAD(brow + v * CC_VW);
         CC_UNROLL
         for (int i = 0; i < MR; ++i) {
             const CC_V av = CC_VSET1(ASTRIDED ? ar[i][p] : ap[i]);
@@ -113,31 +108,74 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
 static void CC_KFN(gemm_ukr)(int64_t k, const TYPE *a, const TYPE *b, TYPE *c, int64_t ldc,
                              int64_t m, int64_t n, const TYPE *bias, int accumulate)
 {
-    CC_KFN(gemm_tile)(k, a, b, NULL, c, ldc, m, n, bias, accumulate, 0, CC_NVMAX, 0, 0, 0);
+    CC_KFN(gemm_tile)(k, a, b, c, ldc, m, n, bias, accumulate, 0, CC_NVMAX, 0);
 }
 
-/* Indexed B and strided A (row i of A at a + i * lda, consecutive in k), NV vectors wide:
- * a full-width copy and a masked copy for a row's last tile. */
-#define CC_GEMM_IND(NV)                                                                      \
-    static void CC_KFN(CC_CAT(gemm_ind, NV))(int64_t k, const TYPE *a, int64_t lda,          \
-                                             const TYPE *b, const int64_t *boff, TYPE *c,    \
-                                             int64_t ldc, int64_t m, int64_t n,              \
-                                             const TYPE *bias, int accumulate)               \
+/* Strided A (row i of A at a + i * lda, consecutive in k) and packed B NV * CC_VW wide. */
+#define CC_GEMM_SP(NV)                                                                       \
+    static void CC_KFN(CC_CAT(gemm_sp, NV))(int64_t k, const TYPE *a, int64_t lda,           \
+                                            const TYPE *b, TYPE *c, int64_t ldc, int64_t m,  \
+                                            int64_t n, const TYPE *bias, int accumulate)     \
     {                                                                                        \
-        if (n >= (NV) * CC_VW)                                                               \
-            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, lda, NV, 1, 0, 1); \
-        else                                                                                 \
-            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, lda, NV, 1, 1, 1); \
+        CC_KFN(gemm_tile)(k, a, b, c, ldc, m, n, bias, accumulate, lda, NV, 1);              \
     }
 
-CC_GEMM_IND(1)
+CC_GEMM_SP(1)
 #if CC_NVMAX >= 2
-CC_GEMM_IND(2)
+CC_GEMM_SP(2)
 #endif
 #if CC_NVMAX >= 3
-CC_GEMM_IND(3)
+CC_GEMM_SP(3)
 #endif
 #if CC_NVMAX >= 4
-CC_GEMM_IND(4)
+CC_GEMM_SP(4)
 #endif
-#undef CC_GEMM_IND
+#undef CC_GEMM_SP
+
+/* Packs B for gemm_sp: row p of the packed block (nv * CC_VW values) gathers, for each
+ * segment s, seg_len[s] consecutive values from b + boff[p] + seg_src[s] into columns
+ * seg_col[s] ..; columns no segment covers are left as they are (the kernel's columns at
+ * or past n are never stored, so they need no zeros). Segments are the runs of one output
+ * row inside a column tile, which is how the tile skips the rows' junk columns. */
+static void CC_KFN(pack_seg)(int64_t k, const TYPE *b, const int64_t *boff, int nseg,
+                             const int64_t *seg_src, const int64_t *seg_col,
+                             const int64_t *seg_len, int nv, TYPE *dst)
+{
+    const int64_t w = (int64_t)nv * CC_VW;
+    if (nseg == 1 && seg_col[0] == 0 && seg_len[0] == w) {
+        const TYPE *b0 = b + seg_src[0];
+        for (int64_t p = 0; p < k; ++p) {
+            const TYPE *src = b0 + boff[p];
+            TYPE *o = dst + p * w;
+            for (int v = 0; v < nv; ++v) CC_VSTORE(o + v * CC_VW, CC_VLOAD(src + v * CC_VW));
+        }
+        return;
+    }
+    if (nseg > CC_PACK_SEGS) {
+        for (int64_t p = 0; p < k; ++p)
+            for (int s = 0; s < nseg; ++s) {
+                const TYPE *src = b + boff[p] + seg_src[s];
+                TYPE *o = dst + p * w + seg_col[s];
+                for (int64_t j = 0; j < seg_len[s]; ++j) o[j] = src[j];
+            }
+        return;
+    }
+    /* each segment: up to nv vector pieces, masks fixed for all rows */
+    CC_M mask[CC_PACK_SEGS][CC_NVMAX];
+    int pieces[CC_PACK_SEGS];
+    for (int s = 0; s < nseg; ++s) {
+        pieces[s] = (int)((seg_len[s] + CC_VW - 1) / CC_VW);
+        for (int v = 0; v < pieces[s]; ++v) {
+            const int64_t cnt = seg_len[s] - (int64_t)v * CC_VW;
+            mask[s][v] = CC_MASK((int)(cnt > CC_VW ? CC_VW : cnt));
+        }
+    }
+    for (int64_t p = 0; p < k; ++p) {
+        const TYPE *src = b + boff[p];
+        TYPE *o = dst + p * w;
+        for (int s = 0; s < nseg; ++s)
+            for (int v = 0; v < pieces[s]; ++v)
+                CC_VSTOREM(o + seg_col[s] + v * CC_VW, mask[s][v],
+                           CC_VLOADM(src + seg_src[s] + v * CC_VW, mask[s][v]));
+    }
+}

@@ -122,7 +122,7 @@ CC_ALWAYS_INLINE int CC_KFN(dw_rows)(const cc_plane_geom *g, const TYPE *x, int6
     const int64_t OH = g->out_h, OW = g->out_w, KH = g->kernel_h, KW = g->kernel_w;
     const int64_t dh = g->dilation_h, dw = g->dilation_w;
     CC_ALIGN64 TYPE buf[CC_RING_ELEMS];
-    CC_FN(row_ring) ring;
+    CC_FN(row_ring) ring = {0};
     const TYPE *prow[CC_DW_MAX_TAPS];
     const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dw + 1);
     if (!direct &&
@@ -183,7 +183,7 @@ CC_ALWAYS_INLINE int CC_KFN(max_rows)(const cc_plane_geom *g, const TYPE *x, int
     const int64_t dh = g->dilation_h, dw = g->dilation_w;
     const TYPE ninf_s = -(TYPE)INFINITY;
     CC_ALIGN64 TYPE buf[CC_RING_ELEMS];
-    CC_FN(row_ring) ring;
+    CC_FN(row_ring) ring = {0};
     const TYPE *prow[CC_RING_SLOTS];
     const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dw + 1);
     if (KH > CC_RING_SLOTS ||
@@ -256,7 +256,7 @@ CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *x, int
     const int64_t OH = g->out_h, OW = g->out_w, H = g->in_h, KH = g->kernel_h;
     const int64_t KW = KWC ? KWC : g->kernel_w; /* a literal width unrolls the tap loop */
     CC_ALIGN64 TYPE buf[CC_RING_ELEMS];
-    CC_FN(row_ring) ring;
+    CC_FN(row_ring) ring = {0};
     const TYPE *prow[CC_RING_SLOTS];
     TYPE pool_w[CC_AVG_MAX_W + CC_VW], valid_w[CC_AVG_MAX_W + CC_VW];
     const int direct = CC_KFN(rows_direct)(g, SW, KW);
