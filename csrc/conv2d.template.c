@@ -115,37 +115,38 @@ typedef struct CC_FN(gemm_plan) {
     int64_t n_jc;          /* column blocks per (image, group, row block) */
 } CC_FN(gemm_plan);
 
-/* Row blocks: as many rows as keep the block's weights (mc x kdim) within
- * CC_A_BLOCK_BYTES (they are reused from L2 by every column tile), at most CC_MC_MAX, their
- * count rounded up to a multiple of the thread count and the rows spread evenly.
- * Column blocks: 1 when the (image, group, row block) units already divide evenly among
- * the threads (each thread then keeps its images), else the fewest that make the task
- * count a multiple of the threads. Only speed depends on this: every output element is
- * one fused chain over the whole reduction, whatever the split. */
+/* Row blocks: as many rows as keep the block's weights (mc x kdim) within CC_A_BLOCK_BYTES
+ * (they are reused from L2 by every column tile), at most CC_MC_MAX, spread evenly.
+ * When the (image, group) units do not divide evenly among the threads (batch-1 layers),
+ * each unit is also split, along whichever operand is smaller to duplicate: by columns
+ * when the weights (kg x kdim) are smaller than the unit's B (kdim x P), since every
+ * column block reads all the weights; else by rows, since every row block packs all of B.
+ * The count is chosen so that the tasks divide evenly among the threads. Only speed
+ * depends on this: every output element is one fused chain over the whole reduction,
+ * whatever the split. */
 #define CC_A_BLOCK_BYTES ((int64_t)1024 * 1024)
 #define CC_MC_MAX 256
-static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t tiles, int mr,
-                               int nt, CC_FN(gemm_plan) *plan)
+static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t P,
+                               int64_t tiles, int mr, int nt, CC_FN(gemm_plan) *plan)
 {
     const int64_t panels = cc_ceil_div(kg, mr);
     const int64_t panel_bytes = (int64_t)mr * kdim * (int64_t)sizeof(TYPE);
-    int64_t per_block = cc_max64(1, cc_min64(CC_A_BLOCK_BYTES / panel_bytes, CC_MC_MAX / mr));
-    int64_t n_ib = cc_ceil_div(panels, per_block);
-    if (units * n_ib < nt || (n_ib > 1 && n_ib % nt)) {
-        int64_t want = cc_round_up(n_ib, nt);
-        if (units * want < nt) want = cc_ceil_div(nt, units);
-        n_ib = cc_min64(panels, want);
+    const int64_t per_block0 = cc_max64(1, cc_min64(CC_A_BLOCK_BYTES / panel_bytes, CC_MC_MAX / mr));
+    int64_t n_ib = cc_ceil_div(panels, per_block0), n_jc = 1;
+    if (units % nt && units < 4 * (int64_t)nt) {
+        const int by_cols = (double)kg <= (double)P;
+        if (by_cols) {
+            while (n_jc < tiles && (units * n_ib * n_jc) % nt) ++n_jc;
+        } else {
+            int64_t i = n_ib;
+            while (i < panels && (units * i) % nt) ++i;
+            n_ib = i;
+            while (n_jc < tiles && (units * n_ib * n_jc) % nt) ++n_jc;
+        }
     }
-    per_block = cc_ceil_div(panels, n_ib);
-    n_ib = cc_ceil_div(panels, per_block);
+    const int64_t per_block = cc_ceil_div(panels, n_ib);
     plan->mc = per_block * mr;
-    plan->n_ib = n_ib;
-    int64_t n_jc = 1;
-    const int64_t base = units * n_ib;
-    if (base % nt) {
-        while (n_jc < tiles && (base * n_jc) % nt) ++n_jc;
-        if ((base * n_jc) % nt) n_jc = cc_min64(tiles, cc_ceil_div(4 * (int64_t)nt, base));
-    }
+    plan->n_ib = cc_ceil_div(panels, per_block);
     plan->n_jc = n_jc;
 }
 
@@ -226,7 +227,7 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
         round_imgs = cc_max64(1, cc_min64(N, round_imgs));
     }
     CC_FN(gemm_plan) plan;
-    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, tiles, mr, nt, &plan);
+    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, P, tiles, mr, nt, &plan);
     const int64_t mc = plan.mc, n_ib = plan.n_ib, n_jc = plan.n_jc;
     /* the packed B of a whole column block, when small enough to keep (see the task loop) */
     const int64_t max_block_tiles = cc_ceil_div(tiles, n_jc);
