@@ -68,7 +68,7 @@ static int64_t CC_FN(gcd64)(int64_t a, int64_t b)
 
 /* Bytes of packed B a thread may keep for a column block that several of its tasks (row
  * blocks) use in turn. */
-#define CC_B_CACHE_BYTES ((int64_t)2 * 1024 * 1024)
+#define CC_B_CACHE_BYTES ((int64_t)4 * 1024 * 1024)
 
 /* The runs of output rows in a column tile [p0, p0 + width) of the P outputs: run s starts
  * at flat phase-plane column src[s] (oh * ph_w + ow) and fills tile columns col[s] ..
@@ -83,30 +83,37 @@ static void CC_FN(tile_segments)(int64_t p0, int64_t width, int64_t ow_n, int64_
 {
     s->n = 0;
     for (int64_t col = 0, oh = p0 / ow_n, ow = p0 % ow_n; col < width; ++oh, ow = 0) {
-        const int64_t len = cc_min64(ow_n - ow, width - col);
-        if (s->n < CC_PACK_SEGS) {
-            s->src[s->n] = oh * ph_w + ow;
-            s->col[s->n] = col;
-            s->len[s->n] = len;
+        const int64_t len = cc_min64(ow_n - ow, width - col), src = oh * ph_w + ow;
+        if (s->n > 0 && s->n <= CC_PACK_SEGS && s->src[s->n - 1] + s->len[s->n - 1] == src) {
+            s->len[s->n - 1] += len; /* rows that follow each other in memory: one run */
+        } else {
+            if (s->n < CC_PACK_SEGS) {
+                s->src[s->n] = src;
+                s->col[s->n] = col;
+                s->len[s->n] = len;
+            }
+            ++s->n;
         }
-        ++s->n;
         col += len;
     }
 }
 
-/* Packs kc rows (offsets boff[0 .. kc-1]) of the tile into dst, nv * vw columns per row. */
+/* Packs kc rows (offsets boff[0 .. kc-1]) of the tile into dst, nv * vw columns per row
+ * (zero past width). overread: see pack_seg. */
 static void CC_FN(pack_tile)(const cc_kernels *kern, const TYPE *bimg, const int64_t *boff,
                              int64_t kc, const CC_FN(segments) *s, int64_t p0, int64_t width,
-                             int64_t ow_n, int64_t ph_w, int nv, int vw, TYPE *dst)
+                             int64_t ow_n, int64_t ph_w, int nv, int vw, int overread, TYPE *dst)
 {
     if (s->n <= CC_PACK_SEGS) {
-        kern->CC_FN(gemm_sp).pack(kc, bimg, boff, s->n, s->src, s->col, s->len, nv, dst);
+        kern->CC_FN(gemm_sp).pack(kc, bimg, boff, s->n, s->src, s->col, s->len, width, nv,
+                                  overread, dst);
         return;
     }
-    for (int64_t col = 0; col < width; ++col) {
-        const int64_t q = ((p0 + col) / ow_n) * ph_w + (p0 + col) % ow_n;
-        for (int64_t k = 0; k < kc; ++k) dst[k * nv * vw + col] = bimg[boff[k] + q];
-    }
+    for (int64_t k = 0; k < kc; ++k)
+        for (int64_t col = 0; col < nv * vw; ++col) {
+            const int64_t q = ((p0 + col) / ow_n) * ph_w + (p0 + col) % ow_n;
+            dst[k * nv * vw + col] = col < width ? bimg[boff[k] + q] : (TYPE)0;
+        }
 }
 
 /* Work split of the indexed GEMM of one round of images (see conv_gemm). */
@@ -234,11 +241,12 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     const int cache_b = n_ib > 1 &&
                         (double)kdim * (double)(max_block_tiles * nr) * (double)sizeof(TYPE) <=
                             (double)CC_B_CACHE_BYTES;
-    const int64_t bpack_elems = cache_b ? kdim * max_block_tiles * nr : kc * nr;
+    /* + vw: the packing's whole-vector stores may run past the last row */
+    const int64_t bpack_elems = (cache_b ? kdim * max_block_tiles * nr : kc * nr) + vw;
 
     boff = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * kdim);
     if (!in_place)
-        pbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * round_imgs * img_elems);
+        pbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (round_imgs * img_elems + vw));
     tbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * bpack_elems);
     if (bias) bias_c = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (c_out + mr));
     if (!w_dense) wcopy = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * c_out * kdim);
@@ -246,8 +254,8 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
         status = CC_ERR_NO_MEMORY;
         goto done;
     }
-    /* packed blocks start as zeros: their columns past a tile's width are never stored */
-    memset(tbuf, 0, (size_t)(nt * bpack_elems) * sizeof(TYPE));
+    if (!in_place) /* the packing may read a little past the last phase plane */
+        for (int64_t k = round_imgs * img_elems; k < round_imgs * img_elems + vw; ++k) pbuf[k] = 0;
     if (bias)
         for (int64_t k = 0; k < c_out; ++k) bias_c[k] = bias[k * bias_stride];
     if (!w_dense)
@@ -316,13 +324,13 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                         CC_FN(tile_segments)(p0, width, OW, ph_w, &segs);
                     if (fill)
                         CC_FN(pack_tile)(kern, bimg, boff, kdim, &segs, p0, width, OW, ph_w, nv,
-                                         vw, btile);
+                                         vw, !in_place, btile);
                     for (int64_t pc = 0; pc < kdim; pc += kc) {
                         const int64_t kcc = cc_min64(kc, kdim - pc);
                         const TYPE *bblock = cache_b ? btile + pc * nv * vw : btile;
                         if (!cache_b)
                             CC_FN(pack_tile)(kern, bimg, boff + pc, kcc, &segs, p0, width, OW,
-                                             ph_w, nv, vw, btile);
+                                             ph_w, nv, vw, !in_place, btile);
                         for (int64_t ir = 0; ir < rows; ir += mr)
                             ukr(kcc, ablk + ir * lda + pc, lda, bblock, yblk + ir * P + p0, P,
                                 cc_min64(mr, rows - ir), width,

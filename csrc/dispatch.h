@@ -32,8 +32,7 @@ typedef void (*cc_gemm_ukr_f64)(int64_t k, const double *a, const double *b, dou
 
 /* The forward convolution's micro-kernels. gemm_sp: A strided (row i at a + i * lda,
  * consecutive in k: the weights read in place; only rows < m are read), B packed nv * VW
- * wide (row p at b + p * nv * VW; columns at or past n may hold anything, they only reach
- * outputs that are not stored), same C/bias/accumulate rules as above (accumulators start
+ * wide (row p at b + p * nv * VW), same C/bias/accumulate rules as above (accumulators start
  * from C or the bias, so splitting k over calls does not change results). fn[v - 1]
  * computes an MR x (v * VW) tile, v = 1..nv. pack: the packed B from segments of input
  * rows read in place (see pack_seg in gemm_simd.template.c). */
@@ -46,10 +45,12 @@ typedef void (*cc_gemm_sp_f64)(int64_t k, const double *a, int64_t lda, const do
 #define CC_PACK_SEGS 8 /* segments pack_seg takes at once; callers split or gather beyond */
 typedef void (*cc_pack_seg_f32)(int64_t k, const float *b, const int64_t *boff, int nseg,
                                 const int64_t *seg_src, const int64_t *seg_col,
-                                const int64_t *seg_len, int nv, float *dst);
+                                const int64_t *seg_len, int64_t n, int nv, int overread,
+                                float *dst);
 typedef void (*cc_pack_seg_f64)(int64_t k, const double *b, const int64_t *boff, int nseg,
                                 const int64_t *seg_src, const int64_t *seg_col,
-                                const int64_t *seg_len, int nv, double *dst);
+                                const int64_t *seg_len, int64_t n, int nv, int overread,
+                                double *dst);
 
 /* Depthwise: one input plane (row stride xs_h, column stride xs_w) and one kh x kw
  * filter (strides ws_h, ws_w) -> one dense out_h x out_w plane, plus bias. */

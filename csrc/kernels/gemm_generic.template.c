@@ -67,13 +67,16 @@ CC_GEMM_SP(4)
 
 static void CC_KFN(pack_seg)(int64_t k, const TYPE *b, const int64_t *boff, int nseg,
                              const int64_t *seg_src, const int64_t *seg_col,
-                             const int64_t *seg_len, int nv, TYPE *dst)
+                             const int64_t *seg_len, int64_t n, int nv, int overread, TYPE *dst)
 {
     const int64_t w = (int64_t)nv * CC_VW;
-    for (int64_t p = 0; p < k; ++p)
+    (void)overread;
+    for (int64_t p = 0; p < k; ++p) {
+        TYPE *CC_RESTRICT o = dst + p * w;
         for (int s = 0; s < nseg; ++s) {
             const TYPE *CC_RESTRICT src = b + boff[p] + seg_src[s];
-            TYPE *CC_RESTRICT o = dst + p * w + seg_col[s];
-            for (int64_t j = 0; j < seg_len[s]; ++j) o[j] = src[j];
+            for (int64_t j = 0; j < seg_len[s]; ++j) o[seg_col[s] + j] = src[j];
         }
+        for (int64_t j = n; j < w; ++j) o[j] = 0;
+    }
 }

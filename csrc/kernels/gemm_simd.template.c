@@ -132,16 +132,20 @@ CC_GEMM_SP(4)
 #endif
 #undef CC_GEMM_SP
 
-/* Packs B for gemm_sp: row p of the packed block (nv * CC_VW values) gathers, for each
+/* Packs B for gemm_sp: row p of the packed block (w = nv * CC_VW values) gathers, for each
  * segment s, seg_len[s] consecutive values from b + boff[p] + seg_src[s] into columns
- * seg_col[s] ..; columns no segment covers are left as they are (the kernel's columns at
- * or past n are never stored, so they need no zeros). Segments are the runs of one output
- * row inside a column tile, which is how the tile skips the rows' junk columns. */
+ * seg_col[s] .. (the segments tile columns [0, n) in order); columns [n, w) become zero.
+ * Segments are the runs of one output row inside a column tile, which is how a tile skips
+ * the phase planes' extra columns. Whole vectors are stored, so a store may run up to
+ * CC_VW - 1 values past its segment: the next segment (or row) overwrites them, and dst
+ * needs CC_VW values of slack at its end. overread: the source may also be read up to
+ * CC_VW - 1 values past each segment (else the last piece of a segment is a masked load). */
 static void CC_KFN(pack_seg)(int64_t k, const TYPE *b, const int64_t *boff, int nseg,
                              const int64_t *seg_src, const int64_t *seg_col,
-                             const int64_t *seg_len, int nv, TYPE *dst)
+                             const int64_t *seg_len, int64_t n, int nv, int overread, TYPE *dst)
 {
     const int64_t w = (int64_t)nv * CC_VW;
+    const CC_V zero = CC_VZERO();
     if (nseg == 1 && seg_col[0] == 0 && seg_len[0] == w) {
         const TYPE *b0 = b + seg_src[0];
         for (int64_t p = 0; p < k; ++p) {
@@ -151,31 +155,52 @@ static void CC_KFN(pack_seg)(int64_t k, const TYPE *b, const int64_t *boff, int 
         }
         return;
     }
+    /* columns [n, w): zero from the vector holding column n on; earlier lanes of that
+     * vector are rewritten by the segments */
+    const int64_t ztail = n < w ? (n / CC_VW) * CC_VW : w;
     if (nseg > CC_PACK_SEGS) {
-        for (int64_t p = 0; p < k; ++p)
+        for (int64_t p = 0; p < k; ++p) {
+            TYPE *o = dst + p * w;
+            for (int64_t z = ztail; z < w; z += CC_VW) CC_VSTORE(o + z, zero);
             for (int s = 0; s < nseg; ++s) {
                 const TYPE *src = b + boff[p] + seg_src[s];
-                TYPE *o = dst + p * w + seg_col[s];
-                for (int64_t j = 0; j < seg_len[s]; ++j) o[j] = src[j];
+                for (int64_t j = 0; j < seg_len[s]; ++j) o[seg_col[s] + j] = src[j];
             }
+        }
         return;
     }
-    /* each segment: up to nv vector pieces, masks fixed for all rows */
-    CC_M mask[CC_PACK_SEGS][CC_NVMAX];
-    int pieces[CC_PACK_SEGS];
+    /* each segment: whole-vector pieces; a masked load for a partial last piece unless the
+     * source may be over-read */
+    CC_M last_mask[CC_PACK_SEGS];
+    int pieces[CC_PACK_SEGS], last_full[CC_PACK_SEGS];
     for (int s = 0; s < nseg; ++s) {
         pieces[s] = (int)((seg_len[s] + CC_VW - 1) / CC_VW);
-        for (int v = 0; v < pieces[s]; ++v) {
-            const int64_t cnt = seg_len[s] - (int64_t)v * CC_VW;
-            mask[s][v] = CC_MASK((int)(cnt > CC_VW ? CC_VW : cnt));
+        const int64_t rest = seg_len[s] - (int64_t)(pieces[s] - 1) * CC_VW;
+        last_full[s] = overread || rest == CC_VW;
+        last_mask[s] = CC_MASK((int)rest);
+    }
+    int single = 1; /* every segment one whole-vector piece: the short rows of small images */
+    for (int s = 0; s < nseg; ++s) single &= pieces[s] == 1 && last_full[s];
+    if (single) {
+        for (int64_t p = 0; p < k; ++p) {
+            const TYPE *src = b + boff[p];
+            TYPE *o = dst + p * w;
+            for (int64_t z = ztail; z < w; z += CC_VW) CC_VSTORE(o + z, zero);
+            for (int s = 0; s < nseg; ++s) CC_VSTORE(o + seg_col[s], CC_VLOAD(src + seg_src[s]));
         }
+        return;
     }
     for (int64_t p = 0; p < k; ++p) {
         const TYPE *src = b + boff[p];
         TYPE *o = dst + p * w;
-        for (int s = 0; s < nseg; ++s)
-            for (int v = 0; v < pieces[s]; ++v)
-                CC_VSTOREM(o + seg_col[s] + v * CC_VW, mask[s][v],
-                           CC_VLOADM(src + seg_src[s] + v * CC_VW, mask[s][v]));
+        for (int64_t z = ztail; z < w; z += CC_VW) CC_VSTORE(o + z, zero);
+        for (int s = 0; s < nseg; ++s) {
+            const TYPE *ss = src + seg_src[s];
+            TYPE *oo = o + seg_col[s];
+            int v = 0;
+            for (; v < pieces[s] - 1; ++v) CC_VSTORE(oo + v * CC_VW, CC_VLOAD(ss + v * CC_VW));
+            CC_VSTORE(oo + v * CC_VW, last_full[s] ? CC_VLOAD(ss + v * CC_VW)
+                                                   : CC_VLOADM(ss + v * CC_VW, last_mask[s]));
+        }
     }
 }
