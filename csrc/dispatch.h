@@ -35,13 +35,20 @@ typedef void (*cc_gemm_ukr_f64)(int64_t k, const double *a, const double *b, dou
  * wide (row p at b + p * nv * VW), same C/bias/accumulate rules as above (accumulators start
  * from C or the bias, so splitting k over calls does not change results). fn[v - 1]
  * computes an MR x (v * VW) tile, v = 1..nv. pack: the packed B from segments of input
- * rows read in place (see pack_seg in gemm_simd.template.c). */
+ * rows read in place (see pack_seg in gemm_simd.template.c). ind: gemm_sp reading B in
+ * place instead, row p at b + boff[p] (columns at or past n neither read nor written). */
 typedef void (*cc_gemm_sp_f32)(int64_t k, const float *a, int64_t lda, const float *b,
                                float *c, int64_t ldc, int64_t m, int64_t n, const float *bias,
                                int accumulate);
 typedef void (*cc_gemm_sp_f64)(int64_t k, const double *a, int64_t lda, const double *b,
                                double *c, int64_t ldc, int64_t m, int64_t n, const double *bias,
                                int accumulate);
+typedef void (*cc_gemm_ind_f32)(int64_t k, const float *a, int64_t lda, const float *b,
+                                const int64_t *boff, float *c, int64_t ldc, int64_t m,
+                                int64_t n, const float *bias, int accumulate);
+typedef void (*cc_gemm_ind_f64)(int64_t k, const double *a, int64_t lda, const double *b,
+                                const int64_t *boff, double *c, int64_t ldc, int64_t m,
+                                int64_t n, const double *bias, int accumulate);
 #define CC_PACK_SEGS 8 /* segments pack_seg takes at once; callers split or gather beyond */
 typedef void (*cc_pack_seg_f32)(int64_t k, const float *b, const int64_t *boff, int nseg,
                                 const int64_t *seg_src, const int64_t *seg_col,
@@ -82,11 +89,13 @@ typedef struct cc_kernels {
     struct { cc_gemm_ukr_f64 fn; int mr, nr; const char *name; } gemm_f64;
     struct {
         cc_gemm_sp_f32 fn[CC_GEMM_NV_MAX];
+        cc_gemm_ind_f32 ind[CC_GEMM_NV_MAX];
         cc_pack_seg_f32 pack;
         int mr, vw, nv;
     } gemm_sp_f32;
     struct {
         cc_gemm_sp_f64 fn[CC_GEMM_NV_MAX];
+        cc_gemm_ind_f64 ind[CC_GEMM_NV_MAX];
         cc_pack_seg_f64 pack;
         int mr, vw, nv;
     } gemm_sp_f64;

@@ -131,16 +131,18 @@ def test_conv_cases(target, case, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_conv_tile_edges(target, dtype):
-    """Output channels in 1 .. 2*MR+1 and flat output widths in every residue class of
-    NR (and of the vector width), with and without padding (the two B layouts)."""
+@pytest.mark.parametrize("rows", [3, 6])
+def test_conv_tile_edges(target, dtype, rows):
+    """Output channels around multiples of MR (few row panels: B read in place; many: B
+    packed per tile) and output widths in every residue class of NR and of the vector
+    width, with and without padding (input read in place or through phase planes)."""
     mr, nr = gemm_tile(dtype)
     rng = np.random.default_rng(7)
     c = 3
-    for k in sorted({1, mr - 1, mr, mr + 1, 2 * mr + 1} - {0}):
+    for k in sorted({1, mr - 1, mr, mr + 1, 2 * mr + 1, 6 * mr + 3} - {0}):
         w = data(rng, (k, c, 3, 3), dtype, True)
         for width in range(3, 3 + nr + 2, max(1, nr // 16)):
-            x = data(rng, (1, c, 3, width), dtype, True)
+            x = data(rng, (1, c, rows, width), dtype, True)
             for pad in (0, 1):
                 pads = (pad,) * 4
                 got = run_conv(x, w, None, (1, 1), pads, (1, 1), 1)

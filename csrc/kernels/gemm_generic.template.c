@@ -5,14 +5,17 @@
  *
  * An MR x NR accumulator tile lives in local arrays for the whole k loop (one rank-1
  * update per k step); accumulators start from C, the bias or zero; only the m x n corner
- * is stored. A packed (a + p * MR) or strided (row i at a + i * lda); B packed.
+ * is stored. A packed (a + p * MR) or strided (row i at a + i * lda); B packed, or read in
+ * place through row offsets (b + boff[p]; columns at or past n never read).
  */
 
 CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
-                                        const TYPE *CC_RESTRICT b, TYPE *CC_RESTRICT c,
+                                        const TYPE *CC_RESTRICT b,
+                                        const int64_t *CC_RESTRICT boff, TYPE *CC_RESTRICT c,
                                         int64_t ldc, int64_t m, int64_t n,
                                         const TYPE *CC_RESTRICT bias, int accumulate,
-                                        int64_t lda, const int NRW, const int ASTRIDED)
+                                        int64_t lda, const int NRW, const int ASTRIDED,
+                                        const int INDEXED)
 {
     TYPE acc[MR][CC_NVMAX * CC_VW];
     const int64_t mm = m < MR ? m : MR, nn = n < NRW ? n : NRW;
@@ -25,9 +28,9 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
             for (int64_t j = 0; j < nn; ++j) acc[i][j] = c[i * ldc + j];
 
     for (int64_t p = 0; p < k; ++p) {
-        const TYPE *CC_RESTRICT brow = b + p * NRW;
+        const TYPE *CC_RESTRICT brow = INDEXED ? b + boff[p] : b + p * NRW;
         TYPE bv[CC_NVMAX * CC_VW];
-        for (int j = 0; j < NRW; ++j) bv[j] = brow[j];
+        for (int j = 0; j < NRW; ++j) bv[j] = (INDEXED && j >= nn) ? (TYPE)0 : brow[j];
         for (int i = 0; i < MR; ++i) {
             /* strided A: rows past m repeat row m - 1 (never stored) */
             const TYPE ai = ASTRIDED ? a[(i < mm ? i : mm - 1) * lda + p] : a[p * MR + i];
@@ -42,7 +45,7 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
 static void CC_KFN(gemm_ukr)(int64_t k, const TYPE *a, const TYPE *b, TYPE *c, int64_t ldc,
                              int64_t m, int64_t n, const TYPE *bias, int accumulate)
 {
-    CC_KFN(gemm_tile)(k, a, b, c, ldc, m, n, bias, accumulate, 0, CC_NVMAX * CC_VW, 0);
+    CC_KFN(gemm_tile)(k, a, b, NULL, c, ldc, m, n, bias, accumulate, 0, CC_NVMAX * CC_VW, 0, 0);
 }
 
 #define CC_GEMM_SP(NV)                                                                       \
@@ -50,7 +53,16 @@ static void CC_KFN(gemm_ukr)(int64_t k, const TYPE *a, const TYPE *b, TYPE *c, i
                                             const TYPE *b, TYPE *c, int64_t ldc, int64_t m,  \
                                             int64_t n, const TYPE *bias, int accumulate)     \
     {                                                                                        \
-        CC_KFN(gemm_tile)(k, a, b, c, ldc, m, n, bias, accumulate, lda, (NV) * CC_VW, 1);    \
+        CC_KFN(gemm_tile)(k, a, b, NULL, c, ldc, m, n, bias, accumulate, lda, (NV) * CC_VW, 1, \
+                          0);                                                                \
+    }                                                                                        \
+    static void CC_KFN(CC_CAT(gemm_ind, NV))(int64_t k, const TYPE *a, int64_t lda,          \
+                                             const TYPE *b, const int64_t *boff, TYPE *c,    \
+                                             int64_t ldc, int64_t m, int64_t n,              \
+                                             const TYPE *bias, int accumulate)               \
+    {                                                                                        \
+        CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, lda, (NV) * CC_VW, 1, \
+                          1);                                                                \
     }
 
 CC_GEMM_SP(1)

@@ -14,8 +14,9 @@
  * loads NV vectors of one packed B row (b + p * NV * CC_VW) and broadcasts the MR values of
  * one A column, then does MR * NV fused multiply-adds: a rank-1 update. A is either
  *   packed (gemm_ukr, the dispatch.h contract): column p at a + p * MR, or
- *   strided (gemm_sp): row i at a + i * lda, consecutive in k: the weights read in place;
- *            rows past m repeat row m - 1 and are never stored.
+ *   strided (gemm_sp, gemm_ind): row i at a + i * lda, consecutive in k: the weights read
+ *            in place; rows past m repeat row m - 1 and are never stored.
+ * and B packed, or (gemm_ind) read in place through row offsets: row p at b + boff[p].
  * The accumulators start from C (accumulate), the bias, or zero, so a k range split over
  * several calls gives the same sums as one call: one fused chain per output element.
  * Only rows < m and columns < n of C are written.
@@ -32,13 +33,15 @@
 #endif
 #endif
 
-/* One instantiation of the kernel body. NV and ASTRIDED are literal constants at every call
- * site, so each caller becomes its own fully specialised, unrolled copy. */
+/* One instantiation of the kernel body. NV, ASTRIDED, INDEXED and LOADMASK are literal
+ * constants at every call site, so each caller becomes its own specialised, unrolled copy. */
 CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
-                                        const TYPE *CC_RESTRICT b, TYPE *CC_RESTRICT c,
+                                        const TYPE *CC_RESTRICT b,
+                                        const int64_t *CC_RESTRICT boff, TYPE *CC_RESTRICT c,
                                         int64_t ldc, int64_t m, int64_t n,
                                         const TYPE *CC_RESTRICT bias, int accumulate,
-                                        int64_t lda, const int NV, const int ASTRIDED)
+                                        int64_t lda, const int NV, const int ASTRIDED,
+                                        const int INDEXED, const int LOADMASK)
 {
     CC_V acc[MR][CC_NVMAX];
     const TYPE *ar[MR];
@@ -73,12 +76,12 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
         CC_UNROLL
         for (int i = 0; i < MR; ++i) ar[i] = a + (i < m ? i : m - 1) * lda;
     for (int64_t p = 0; p < k; ++p) {
-        const TYPE *CC_RESTRICT brow = b + p * (NV * CC_VW);
+        const TYPE *CC_RESTRICT brow = INDEXED ? b + boff[p] : b + p * (NV * CC_VW);
         const TYPE *CC_RESTRICT ap = a + p * MR;
         CC_V bv[CC_NVMAX];
         CC_UNROLL
         for (int v = 0; v < NV; ++v)
-            bv[v] = CC_VLOAD(brow + v * CC_VW);
+            bv[v] = LOADMASK ? CC_VLOADM(brow + v * CC_VW, mask[v]) : CC_VLOAD(brow + v * CC_VW);
         CC_UNROLL
         for (int i = 0; i < MR; ++i) {
             const CC_V av = CC_VSET1(ASTRIDED ? ar[i][p] : ap[i]);
@@ -108,16 +111,28 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
 static void CC_KFN(gemm_ukr)(int64_t k, const TYPE *a, const TYPE *b, TYPE *c, int64_t ldc,
                              int64_t m, int64_t n, const TYPE *bias, int accumulate)
 {
-    CC_KFN(gemm_tile)(k, a, b, c, ldc, m, n, bias, accumulate, 0, CC_NVMAX, 0);
+    CC_KFN(gemm_tile)(k, a, b, NULL, c, ldc, m, n, bias, accumulate, 0, CC_NVMAX, 0, 0, 0);
 }
 
-/* Strided A (row i of A at a + i * lda, consecutive in k) and packed B NV * CC_VW wide. */
+/* Strided A (row i of A at a + i * lda, consecutive in k), NV vectors wide, with B packed
+ * NV * CC_VW wide (gemm_sp) or read in place, row p at b + boff[p] (gemm_ind: a full-width
+ * copy and one with masked loads for a row's last tile; lanes at or past n never read). */
 #define CC_GEMM_SP(NV)                                                                       \
     static void CC_KFN(CC_CAT(gemm_sp, NV))(int64_t k, const TYPE *a, int64_t lda,           \
                                             const TYPE *b, TYPE *c, int64_t ldc, int64_t m,  \
                                             int64_t n, const TYPE *bias, int accumulate)     \
     {                                                                                        \
-        CC_KFN(gemm_tile)(k, a, b, c, ldc, m, n, bias, accumulate, lda, NV, 1);              \
+        CC_KFN(gemm_tile)(k, a, b, NULL, c, ldc, m, n, bias, accumulate, lda, NV, 1, 0, 0);  \
+    }                                                                                        \
+    static void CC_KFN(CC_CAT(gemm_ind, NV))(int64_t k, const TYPE *a, int64_t lda,          \
+                                             const TYPE *b, const int64_t *boff, TYPE *c,    \
+                                             int64_t ldc, int64_t m, int64_t n,              \
+                                             const TYPE *bias, int accumulate)               \
+    {                                                                                        \
+        if (n >= (NV) * CC_VW)                                                               \
+            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, lda, NV, 1, 1, 0); \
+        else                                                                                 \
+            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, lda, NV, 1, 1, 1); \
     }
 
 CC_GEMM_SP(1)
