@@ -56,101 +56,329 @@ static cc_status CC_FN(conv_depthwise)(const cc_conv2d_desc *d, const TYPE *x,
     return CC_OK;
 }
 
-/* Picks the column block nc and row block mc: as large as the cache budget allows, then
- * halved until there are a few tasks per thread (batch-1 layers need the split). */
-static void CC_FN(gemm_blocks)(int64_t batch_groups, int64_t cols, int64_t mpad, int mr, int nr,
-                               int nt, int64_t *nc_out, int64_t *mc_out)
+static int64_t CC_FN(gcd64)(int64_t a, int64_t b)
 {
-    const int64_t nc_max = cc_round_up(512, nr), mc_max = cc_round_up(128, mr);
-    int64_t nc = cc_min64(nc_max, cc_round_up(cols, nr));
-    int64_t mc = cc_min64(mc_max, mpad);
-    const int64_t want = 4 * (int64_t)nt;
-#define CC_TASKS() (batch_groups * cc_ceil_div(cols, nc) * cc_ceil_div(mpad, mc))
-    while (nt > 1 && CC_TASKS() < want && nc > 4 * nr) nc = cc_round_up(nc / 2, nr);
-    while (nt > 1 && CC_TASKS() < want && mc > 2 * mr) mc = cc_round_up(mc / 2, mr);
-#undef CC_TASKS
-    *nc_out = nc;
-    *mc_out = mc;
+    while (b) {
+        const int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
 }
 
+/* Bytes of packed B a thread may keep for a column block that several of its tasks (row
+ * blocks) use in turn. */
+#define CC_B_CACHE_BYTES ((int64_t)4 * 1024 * 1024)
+
+/* The runs of output rows in a column tile [p0, p0 + width) of the P outputs: run s starts
+ * at flat phase-plane column src[s] (oh * ph_w + ow) and fills tile columns col[s] ..
+ * col[s] + len[s] - 1. n > CC_PACK_SEGS: too many to list (very narrow outputs). */
+typedef struct CC_FN(segments) {
+    int n;
+    int64_t src[CC_PACK_SEGS], col[CC_PACK_SEGS], len[CC_PACK_SEGS];
+} CC_FN(segments);
+
+static void CC_FN(tile_segments)(int64_t p0, int64_t width, int64_t ow_n, int64_t ph_w,
+                                 CC_FN(segments) *s)
+{
+    s->n = 0;
+    for (int64_t col = 0, oh = p0 / ow_n, ow = p0 % ow_n; col < width; ++oh, ow = 0) {
+        const int64_t len = cc_min64(ow_n - ow, width - col), src = oh * ph_w + ow;
+        if (s->n > 0 && s->n <= CC_PACK_SEGS && s->src[s->n - 1] + s->len[s->n - 1] == src) {
+            s->len[s->n - 1] += len; /* rows that follow each other in memory: one run */
+        } else {
+            if (s->n < CC_PACK_SEGS) {
+                s->src[s->n] = src;
+                s->col[s->n] = col;
+                s->len[s->n] = len;
+            }
+            ++s->n;
+        }
+        col += len;
+    }
+}
+
+/* Packs kc rows (offsets boff[0 .. kc-1]) of the tile into dst, nv * vw columns per row
+ * (zero past width). overread: see pack_seg. */
+static void CC_FN(pack_tile)(const cc_kernels *kern, const TYPE *bimg, const int64_t *boff,
+                             int64_t kc, const CC_FN(segments) *s, int64_t p0, int64_t width,
+                             int64_t ow_n, int64_t ph_w, int nv, int vw, int overread, TYPE *dst)
+{
+    if (s->n <= CC_PACK_SEGS) {
+        kern->CC_FN(gemm_sp).pack(kc, bimg, boff, s->n, s->src, s->col, s->len, width, nv,
+                                  overread, dst);
+        return;
+    }
+    for (int64_t k = 0; k < kc; ++k)
+        for (int64_t col = 0; col < nv * vw; ++col) {
+            const int64_t q = ((p0 + col) / ow_n) * ph_w + (p0 + col) % ow_n;
+            dst[k * nv * vw + col] = col < width ? bimg[boff[k] + q] : (TYPE)0;
+        }
+}
+
+/* Work split of the indexed GEMM of one round of images (see conv_gemm). */
+typedef struct CC_FN(gemm_plan) {
+    int64_t mc, n_ib;      /* rows per row block (a multiple of mr), row blocks per group */
+    int64_t n_jc;          /* column blocks per (image, group, row block) */
+} CC_FN(gemm_plan);
+
+/* Row blocks: as many rows as keep the block's weights (mc x kdim) within CC_A_BLOCK_BYTES
+ * (they are reused from L2 by every column tile), at most CC_MC_MAX, spread evenly.
+ * When the (image, group) units do not divide evenly among the threads (batch-1 layers),
+ * each unit is also split, along whichever operand is smaller to duplicate: by columns
+ * when the weights (kg x kdim) are smaller than the unit's B (kdim x P), since every
+ * column block reads all the weights; else by rows, since every row block packs all of B.
+ * The count is chosen so that the tasks divide evenly among the threads. Only speed
+ * depends on this: every output element is one fused chain over the whole reduction,
+ * whatever the split. */
+#define CC_A_BLOCK_BYTES ((int64_t)1024 * 1024)
+#define CC_MC_MAX 256
+static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t P,
+                               int64_t tiles, int mr, int nt, CC_FN(gemm_plan) *plan)
+{
+    const int64_t panels = cc_ceil_div(kg, mr);
+    const int64_t panel_bytes = (int64_t)mr * kdim * (int64_t)sizeof(TYPE);
+    const int64_t per_block0 = cc_max64(1, cc_min64(CC_A_BLOCK_BYTES / panel_bytes, CC_MC_MAX / mr));
+    int64_t n_ib = cc_ceil_div(panels, per_block0), n_jc = 1;
+    if (units % nt && units < 4 * (int64_t)nt) {
+        const int by_cols = (double)kg <= (double)P;
+        if (by_cols) {
+            while (n_jc < tiles && (units * n_ib * n_jc) % nt) ++n_jc;
+        } else {
+            int64_t i = n_ib;
+            while (i < panels && (units * i) % nt) ++i;
+            n_ib = i;
+            while (n_jc < tiles && (units * n_ib * n_jc) % nt) ++n_jc;
+        }
+    }
+    const int64_t per_block = cc_ceil_div(panels, n_ib);
+    plan->mc = per_block * mr;
+    plan->n_ib = cc_ceil_div(panels, per_block);
+    plan->n_jc = n_jc;
+}
+
+/* Bytes of one packed B block (kc rows of a column tile), meant to stay in L1 while every
+ * row panel of the block runs over it. */
+#ifndef CC_B_BLOCK_BYTES
+#define CC_B_BLOCK_BYTES ((int64_t)24 * 1024)
+#endif
+
+/* Forward convolution as a GEMM per (image, group) without an im2col matrix:
+ *   Y_g[kg x P] = W_g[kg x kdim] * X_g[kdim x P],  kdim = Cg * kh * kw, P = OH * OW.
+ * The input is first laid out as zero-padded stride phases (cc_pack_phases), or read in
+ * place when it needs neither (stride 1, no padding, dense rows). In that layout the
+ * pixels of an output row are consecutive: output (oh, ow) and tap k = (c, i, j) read
+ * buf[boff[k] + oh * ph_w + ow]. Row r of W_g is the weights' own row (weights that are
+ * not dense along (c, i, j) are copied once), read in place by the micro-kernel.
+ * Column tiles: the P outputs in vectors of vw, cut into tiles of at most nvmax vectors,
+ * balanced (a 4-vector row runs as 2 + 2). For each k block of a tile the B block is packed
+ * (the tile's output rows are runs in the phase planes: a few vector copies per k row),
+ * then every mr-row panel of the task's row block runs over it while it sits in L1,
+ * accumulating straight into the output (the kernel resumes each chain from C, so every
+ * output is one fused chain over the whole reduction and blocking never changes a result).
+ * With few output channels (little reuse of a packing) the tiles stay within output rows
+ * and the kernel reads B in place instead (direct_b).
+ * Threads: images go in rounds (the phase buffers of a round are built first, in
+ * parallel); tasks (image, group, row block, column block) are split statically; every
+ * output element is written by exactly one task. */
 static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const int64_t xs[4],
                                   const int64_t xst[4], const TYPE *w, const int64_t ws[4],
                                   const int64_t wst[4], const TYPE *bias, int64_t bias_stride,
                                   TYPE *y, const int64_t ys[4], int nt)
 {
     const cc_kernels *kern = cc_active_kernels();
-    const int mr = kern->CC_FN(gemm).mr, nr = kern->CC_FN(gemm).nr;
-    const CC_FN(cc_gemm_ukr) ukr = kern->CC_FN(gemm).fn;
-    const int64_t N = xs[0], G = d->groups, cg = ws[1], kg = ws[0] / G, c_out = ws[0];
-    const int64_t kdim = cg * ws[2] * ws[3], P = ys[2] * ys[3];
-    const int64_t mpad = cc_round_up(kg, mr);
-    int64_t nc, mc, t;
-    CC_FN(gemm_blocks)(N * G, P, mpad, mr, nr, nt, &nc, &mc);
-    const int64_t n_jc = cc_ceil_div(P, nc), n_ic = cc_ceil_div(mpad, mc);
-    const int64_t tasks = N * G * n_jc * n_ic;
-    const int64_t b_elems = (int64_t)CC_GEMM_KC * nc;
+    const int mr = kern->CC_FN(gemm_sp).mr, vw = kern->CC_FN(gemm_sp).vw;
+    const int nvmax = kern->CC_FN(gemm_sp).nv, nr = vw * nvmax;
+    const int64_t N = xs[0], C = xs[1], H = xs[2], W = xs[3];
+    const int64_t G = d->groups, cg = ws[1], c_out = ws[0], kg = c_out / G;
+    const int64_t kh = ws[2], kw = ws[3], taps = kh * kw, kdim = cg * taps;
+    const int64_t OH = ys[2], OW = ys[3], P = OH * OW;
+    const int64_t sh = d->stride_h, sw = d->stride_w, dh = d->dilation_h, dw = d->dilation_w;
+    const int in_place = sh == 1 && sw == 1 && d->pad_top == 0 && d->pad_bottom == 0 &&
+                         d->pad_left == 0 && d->pad_right == 0 && xst[3] == 1 && xst[2] == W;
+    const int w_dense = wst[3] == 1 && wst[2] == kw && wst[1] == taps;
+    int64_t n_ph_h = 1, n_ph_w = 1, ph_h, ph_w, cs, img_elems, round_imgs;
+    int64_t *phases = NULL, *boff = NULL;
+    TYPE *pbuf = NULL, *tbuf = NULL, *bias_c = NULL, *wcopy = NULL;
+    cc_phase_geom pg;
+    cc_status status = CC_OK;
 
-    TYPE *packed_w = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * G * mpad * kdim);
-    TYPE *packed_b = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * b_elems);
-    TYPE *bias_c = bias ? (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (c_out + mr)) : NULL;
-    if (!packed_w || !packed_b || (bias && !bias_c)) {
-        cc_aligned_free(packed_w);
-        cc_aligned_free(packed_b);
-        cc_aligned_free(bias_c);
-        return CC_ERR_NO_MEMORY;
+    if (in_place) {
+        ph_h = H; ph_w = W; cs = xst[1]; img_elems = 0;
+    } else {
+        /* Tap i reads phase a = (i * dh) % sh, periodic in i with period sh / gcd(dh, sh):
+         * store the phases of taps 0 .. n_ph_h - 1, and tap i uses phase i % n_ph_h. */
+        n_ph_h = cc_min64(kh, sh / CC_FN(gcd64)(dh, sh));
+        n_ph_w = cc_min64(kw, sw / CC_FN(gcd64)(dw, sw));
+        phases = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * (n_ph_h + n_ph_w));
+        if (!phases) return CC_ERR_NO_MEMORY;
+        for (int64_t i = 0; i < n_ph_h; ++i) phases[i] = (i * dh) % sh;
+        for (int64_t j = 0; j < n_ph_w; ++j) phases[n_ph_h + j] = (j * dw) % sw;
+        ph_h = OH + (kh - 1) * dh / sh;
+        ph_w = OW + (kw - 1) * dw / sw;
+        cs = n_ph_h * n_ph_w * ph_h * ph_w;
+        img_elems = C * cs;
+        pg.in_h = H; pg.in_w = W; pg.xs_h = xst[2]; pg.xs_w = xst[3];
+        pg.stride_h = sh; pg.stride_w = sw; pg.pad_top = d->pad_top; pg.pad_left = d->pad_left;
+        pg.ph_h = ph_h; pg.ph_w = ph_w; pg.n_ph_h = n_ph_h; pg.n_ph_w = n_ph_w;
+        pg.phase_h = phases; pg.phase_w = phases + n_ph_h;
     }
+    /* Two ways to feed the kernel (only speed differs; both sum each output in one chain):
+     *   packed: tiles over the P outputs, B packed per tile and k block (no wasted lanes;
+     *           the packing is shared by all row panels of a task);
+     *   in place: tiles within one output row, B read through boff (no packing; a row's
+     *           last vector may be partly wasted). Wins when there are few row panels to
+     *           share a packing. Measured: the in-place kernel runs about 8% slower, and a
+     *           packing costs about 0.45 panel-passes over the same columns. */
+    const int64_t panels_k = cc_ceil_div(kg, mr);
+    const int64_t row_vecs = cc_ceil_div(OW, vw), row_tiles = cc_ceil_div(row_vecs, nvmax);
+    const int64_t nvec_p = cc_ceil_div(P, vw);
+    const int direct_b = (double)panels_k * 1.08 * (double)(OH * row_vecs) <
+                         ((double)panels_k + 0.45) * (double)nvec_p;
+    const int64_t nvec = direct_b ? row_vecs : nvec_p;
+    const int64_t tiles = direct_b ? OH * row_tiles : cc_ceil_div(nvec, nvmax);
+    const int64_t kc = cc_max64(8, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * nr));
+
+    /* images per round: the phase buffers of a round stay within about 1 MiB per thread */
+    if (in_place) {
+        round_imgs = N;
+    } else {
+        const int64_t budget = ((int64_t)1 << 20) * nt / (int64_t)sizeof(TYPE);
+        round_imgs = budget / img_elems;
+        if (round_imgs >= nt) round_imgs -= round_imgs % nt;
+        round_imgs = cc_max64(1, cc_min64(N, round_imgs));
+    }
+    CC_FN(gemm_plan) plan;
+    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, P, tiles, mr, nt, &plan);
+    const int64_t mc = plan.mc, n_ib = plan.n_ib, n_jc = plan.n_jc;
+    /* the packed B of a whole column block, when small enough to keep (see the task loop) */
+    const int64_t max_block_tiles = cc_ceil_div(tiles, n_jc);
+    const int cache_b = !direct_b && n_ib > 1 &&
+                        (double)kdim * (double)(max_block_tiles * nr) * (double)sizeof(TYPE) <=
+                            (double)CC_B_CACHE_BYTES;
+    /* + vw: the packing's whole-vector stores may run past the last row */
+    const int64_t bpack_elems = (cache_b ? kdim * max_block_tiles * nr : kc * nr) + vw;
+
+    boff = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * kdim);
+    if (!in_place)
+        pbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (round_imgs * img_elems + vw));
+    tbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * bpack_elems);
+    if (bias) bias_c = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (c_out + mr));
+    if (!w_dense) wcopy = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * c_out * kdim);
+    if (!boff || (!in_place && !pbuf) || !tbuf || (bias && !bias_c) || (!w_dense && !wcopy)) {
+        status = CC_ERR_NO_MEMORY;
+        goto done;
+    }
+    if (!in_place) /* the packing may read a little past the last phase plane */
+        for (int64_t k = round_imgs * img_elems; k < round_imgs * img_elems + vw; ++k) pbuf[k] = 0;
     if (bias)
         for (int64_t k = 0; k < c_out; ++k) bias_c[k] = bias[k * bias_stride];
-
-    cc_im2col_geom geo;
-    geo.in_h = xs[2]; geo.in_w = xs[3]; geo.out_w = ys[3];
-    geo.kernel_h = ws[2]; geo.kernel_w = ws[3];
-    geo.stride_h = d->stride_h; geo.stride_w = d->stride_w;
-    geo.pad_top = d->pad_top; geo.pad_left = d->pad_left;
-    geo.dilation_h = d->dilation_h; geo.dilation_w = d->dilation_w;
-    geo.xs_c = xst[1]; geo.xs_h = xst[2]; geo.xs_w = xst[3];
+    if (!w_dense)
+        for (int64_t r = 0; r < c_out; ++r) {
+            int64_t k = 0;
+            for (int64_t c = 0; c < cg; ++c)
+                for (int64_t i = 0; i < kh; ++i)
+                    for (int64_t j = 0; j < kw; ++j, ++k)
+                        wcopy[r * kdim + k] = w[r * wst[0] + c * wst[1] + i * wst[2] + j * wst[3]];
+        }
+    const TYPE *wa = w_dense ? w : wcopy;
+    const int64_t lda = w_dense ? wst[0] : kdim;
+    {
+        int64_t k = 0;
+        for (int64_t c = 0; c < cg; ++c)
+            for (int64_t i = 0; i < kh; ++i)
+                for (int64_t j = 0; j < kw; ++j, ++k) {
+                    if (in_place)
+                        boff[k] = c * cs + i * dh * W + j * dw;
+                    else
+                        boff[k] = c * cs + ((i % n_ph_h) * n_ph_w + j % n_ph_w) * ph_h * ph_w +
+                                  (i * dh / sh) * ph_w + j * dw / sw;
+                }
+    }
 
     (void)nt;
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (t = 0; t < G; ++t)
-        CC_FN(cc_pack_weights)(w, wst, cg, ws[2], ws[3], t * kg, kg, mr, packed_w + t * mpad * kdim);
-
 #pragma omp parallel num_threads(nt)
     {
-        TYPE *bbuf = packed_b + (int64_t)cc_thread_id() * b_elems;
-        int64_t task;
+        TYPE *bpack = tbuf + (int64_t)cc_thread_id() * bpack_elems;
+        CC_FN(segments) segs;
+        int64_t cached_n = -1, cached_g = -1, cached_jb = -1;
+        for (int64_t n0 = 0; n0 < N; n0 += round_imgs) {
+            const int64_t nimg = cc_min64(round_imgs, N - n0);
+            int64_t t;
+            if (!in_place) {
 #pragma omp for schedule(static)
-        for (task = 0; task < tasks; ++task) {
-            int64_t rem = task;
-            const int64_t ib = rem % n_ic; rem /= n_ic;
-            const int64_t jb = rem % n_jc; rem /= n_jc;
-            const int64_t g = rem % G, n = rem / G;
-            const int64_t j0 = jb * nc, jn = cc_min64(nc, P - j0);
-            const int64_t i0 = ib * mc, in = cc_min64(mc, kg - i0);
-            if (in <= 0) continue; /* a row block wholly in the panel padding */
-            const TYPE *xg = x + n * xst[0] + g * cg * xst[1];
-            const TYPE *wg = packed_w + g * mpad * kdim;
-            TYPE *yg = y + (n * c_out + g * kg) * P;
-            for (int64_t pc = 0; pc < kdim; pc += CC_GEMM_KC) {
-                const int64_t kc = cc_min64(CC_GEMM_KC, kdim - pc);
-                CC_FN(cc_pack_im2col)(&geo, xg, pc, kc, j0, jn, nr, bbuf);
-                const TYPE *ablock = wg + pc * mpad;
-                for (int64_t jr = 0; jr < jn; jr += nr) {
-                    const TYPE *bpanel = bbuf + jr * kc;
-                    for (int64_t ir = 0; ir < in; ir += mr) {
-                        const int64_t row = i0 + ir;
-                        ukr(kc, ablock + row * kc, bpanel, yg + row * P + j0 + jr, P,
-                            cc_min64(mr, in - ir), cc_min64(nr, jn - jr),
-                            bias_c ? bias_c + g * kg + row : NULL, pc > 0);
+                for (t = 0; t < nimg * C; ++t)
+                    CC_FN(cc_pack_phases)(&pg, x + (n0 + t / C) * xst[0] + (t % C) * xst[1],
+                                          pbuf + t * cs);
+            }
+            const int64_t tasks = nimg * G * n_ib * n_jc;
+#pragma omp for schedule(static)
+            for (t = 0; t < tasks; ++t) {
+                int64_t rem = t;
+                const int64_t jb = rem % n_jc; rem /= n_jc;
+                const int64_t ib = rem % n_ib; rem /= n_ib;
+                const int64_t g = rem % G, n = n0 + rem / G;
+                const int64_t i0 = ib * mc, rows = cc_min64(mc, kg - i0);
+                if (rows <= 0) continue;
+                const TYPE *bimg = in_place ? x + n * xst[0] + g * cg * xst[1]
+                                            : pbuf + (n - n0) * img_elems + g * cg * cs;
+                const TYPE *ablk = wa + (g * kg + i0) * lda;
+                TYPE *yblk = y + (n * c_out + g * kg + i0) * P;
+                const TYPE *bblk = bias_c ? bias_c + g * kg + i0 : NULL;
+                const int64_t t0 = jb * tiles / n_jc, t1 = (jb + 1) * tiles / n_jc;
+                /* B of the whole column block packed once and kept while the thread's next
+                 * tasks are other row blocks of it; else packed per (tile, k block) */
+                const int fill = cache_b && (n != cached_n || g != cached_g || jb != cached_jb);
+                if (direct_b) {
+                    for (int64_t tt = t0; tt < t1; ++tt) {
+                        const int64_t oh = tt / row_tiles, r = tt % row_tiles;
+                        const int64_t v0 = r * nvec / row_tiles, v1 = (r + 1) * nvec / row_tiles;
+                        const int64_t ow0 = v0 * vw, width = cc_min64(v1 * vw, OW) - ow0;
+                        const CC_FN(cc_gemm_ind) ukr = kern->CC_FN(gemm_sp).ind[v1 - v0 - 1];
+                        for (int64_t ir = 0; ir < rows; ir += mr)
+                            ukr(kdim, ablk + ir * lda, lda, bimg + oh * ph_w + ow0, boff,
+                                yblk + ir * P + oh * OW + ow0, P, cc_min64(mr, rows - ir), width,
+                                bblk ? bblk + ir : NULL, 0);
+                    }
+                    continue;
+                }
+                for (int64_t tt = t0; tt < t1; ++tt) {
+                    const int64_t v0 = tt * nvec / tiles, v1 = (tt + 1) * nvec / tiles;
+                    const int64_t p0 = v0 * vw, width = cc_min64(v1 * vw, P) - p0;
+                    const int nv = (int)(v1 - v0);
+                    const CC_FN(cc_gemm_sp) ukr = kern->CC_FN(gemm_sp).fn[nv - 1];
+                    TYPE *btile = cache_b ? bpack + (tt - t0) * kdim * nr : bpack;
+                    if (!cache_b || fill)
+                        CC_FN(tile_segments)(p0, width, OW, ph_w, &segs);
+                    if (fill)
+                        CC_FN(pack_tile)(kern, bimg, boff, kdim, &segs, p0, width, OW, ph_w, nv,
+                                         vw, !in_place, btile);
+                    for (int64_t pc = 0; pc < kdim; pc += kc) {
+                        const int64_t kcc = cc_min64(kc, kdim - pc);
+                        const TYPE *bblock = cache_b ? btile + pc * nv * vw : btile;
+                        if (!cache_b)
+                            CC_FN(pack_tile)(kern, bimg, boff + pc, kcc, &segs, p0, width, OW,
+                                             ph_w, nv, vw, !in_place, btile);
+                        for (int64_t ir = 0; ir < rows; ir += mr)
+                            ukr(kcc, ablk + ir * lda + pc, lda, bblock, yblk + ir * P + p0, P,
+                                cc_min64(mr, rows - ir), width,
+                                (bblk && pc == 0) ? bblk + ir : NULL, pc > 0);
                     }
                 }
+                cached_n = n;
+                cached_g = g;
+                cached_jb = jb;
             }
         }
     }
-    cc_aligned_free(packed_w);
-    cc_aligned_free(packed_b);
+done:
+    cc_aligned_free(phases);
+    cc_aligned_free(boff);
+    cc_aligned_free(pbuf);
+    cc_aligned_free(tbuf);
     cc_aligned_free(bias_c);
-    return CC_OK;
+    cc_aligned_free(wcopy);
+    return status;
 }
 
 cc_status CC_FN(cc_conv2d)(const cc_conv2d_desc *desc, const TYPE *x, const int64_t x_shape[4],

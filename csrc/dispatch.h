@@ -19,13 +19,45 @@ typedef struct cc_plane_geom {
  *   a: k x MR packed (column p of the MR rows at a + p * MR), zero-filled past m,
  *   b: k x NR packed (row p at b + p * NR), zero-filled past n.
  * accumulate = 0: C = bias[i] + AB (bias NULL: C = AB); accumulate = 1: C += AB.
- * Only the m x n corner of the MR x NR tile is written. */
+ * Only the m x n corner of the MR x NR tile is written; bias[i] is read for i < m only.
+ * (The accumulators start from C or the bias, so the sum is one chain per element.) */
 typedef void (*cc_gemm_ukr_f32)(int64_t k, const float *a, const float *b, float *c,
                                 int64_t ldc, int64_t m, int64_t n, const float *bias,
                                 int accumulate);
 typedef void (*cc_gemm_ukr_f64)(int64_t k, const double *a, const double *b, double *c,
                                 int64_t ldc, int64_t m, int64_t n, const double *bias,
                                 int accumulate);
+
+#define CC_GEMM_NV_MAX 4
+
+/* The forward convolution's micro-kernels. gemm_sp: A strided (row i at a + i * lda,
+ * consecutive in k: the weights read in place; only rows < m are read), B packed nv * VW
+ * wide (row p at b + p * nv * VW), same C/bias/accumulate rules as above (accumulators start
+ * from C or the bias, so splitting k over calls does not change results). fn[v - 1]
+ * computes an MR x (v * VW) tile, v = 1..nv. pack: the packed B from segments of input
+ * rows read in place (see pack_seg in gemm_simd.template.c). ind: gemm_sp reading B in
+ * place instead, row p at b + boff[p] (columns at or past n neither read nor written). */
+typedef void (*cc_gemm_sp_f32)(int64_t k, const float *a, int64_t lda, const float *b,
+                               float *c, int64_t ldc, int64_t m, int64_t n, const float *bias,
+                               int accumulate);
+typedef void (*cc_gemm_sp_f64)(int64_t k, const double *a, int64_t lda, const double *b,
+                               double *c, int64_t ldc, int64_t m, int64_t n, const double *bias,
+                               int accumulate);
+typedef void (*cc_gemm_ind_f32)(int64_t k, const float *a, int64_t lda, const float *b,
+                                const int64_t *boff, float *c, int64_t ldc, int64_t m,
+                                int64_t n, const float *bias, int accumulate);
+typedef void (*cc_gemm_ind_f64)(int64_t k, const double *a, int64_t lda, const double *b,
+                                const int64_t *boff, double *c, int64_t ldc, int64_t m,
+                                int64_t n, const double *bias, int accumulate);
+#define CC_PACK_SEGS 8 /* segments pack_seg takes at once; callers split or gather beyond */
+typedef void (*cc_pack_seg_f32)(int64_t k, const float *b, const int64_t *boff, int nseg,
+                                const int64_t *seg_src, const int64_t *seg_col,
+                                const int64_t *seg_len, int64_t n, int nv, int overread,
+                                float *dst);
+typedef void (*cc_pack_seg_f64)(int64_t k, const double *b, const int64_t *boff, int nseg,
+                                const int64_t *seg_src, const int64_t *seg_col,
+                                const int64_t *seg_len, int64_t n, int nv, int overread,
+                                double *dst);
 
 /* Depthwise: one input plane (row stride xs_h, column stride xs_w) and one kh x kw
  * filter (strides ws_h, ws_w) -> one dense out_h x out_w plane, plus bias. */
@@ -55,6 +87,18 @@ typedef struct cc_kernels {
     int target;
     struct { cc_gemm_ukr_f32 fn; int mr, nr; const char *name; } gemm_f32;
     struct { cc_gemm_ukr_f64 fn; int mr, nr; const char *name; } gemm_f64;
+    struct {
+        cc_gemm_sp_f32 fn[CC_GEMM_NV_MAX];
+        cc_gemm_ind_f32 ind[CC_GEMM_NV_MAX];
+        cc_pack_seg_f32 pack;
+        int mr, vw, nv;
+    } gemm_sp_f32;
+    struct {
+        cc_gemm_sp_f64 fn[CC_GEMM_NV_MAX];
+        cc_gemm_ind_f64 ind[CC_GEMM_NV_MAX];
+        cc_pack_seg_f64 pack;
+        int mr, vw, nv;
+    } gemm_sp_f64;
     struct { cc_dw_plane_f32 fn; const char *name; } dw_f32;
     struct { cc_dw_plane_f64 fn; const char *name; } dw_f64;
     struct { cc_max_plane_f32 fn; const char *name; } max_f32;

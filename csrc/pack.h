@@ -34,4 +34,32 @@ void cc_pack_im2col_f32(const cc_im2col_geom *g, const float *x, int64_t k0, int
 void cc_pack_im2col_f64(const cc_im2col_geom *g, const double *x, int64_t k0, int64_t kc,
                         int64_t j0, int64_t jn, int nr, double *dst);
 
+/* Weights rows [row0, row0 + rows) of a (C_out, Cg, kh, kw) tensor with strides ws as
+ * the A operand of the indexed micro-kernel: ceil(rows / mr) panels, panel r at
+ * dst + r * mr * kdim holding all kdim = Cg * kh * kw values of its mr rows, mr values per
+ * k step (rows past `rows` zero). No k blocking: one call covers the whole reduction. */
+void cc_pack_weights_panels_f32(const float *w, const int64_t ws[4], int64_t cg,
+                                int64_t kernel_h, int64_t kernel_w, int64_t row0, int64_t rows,
+                                int mr, float *dst);
+void cc_pack_weights_panels_f64(const double *w, const int64_t ws[4], int64_t cg,
+                                int64_t kernel_h, int64_t kernel_w, int64_t row0, int64_t rows,
+                                int mr, double *dst);
+
+/* The stride phases of one zero-padded input plane. Padded pixel (r, s) = input
+ * (r - pad_top, s - pad_left), zero outside. Phase (a, b) holds the padded pixels
+ * (u * stride_h + a, v * stride_w + b) for u < ph_h, v < ph_w; only the phases listed in
+ * phase_h x phase_w are stored, row-major over that list, each ph_h x ph_w, dense.
+ * With them, every tap of a strided convolution window reads a dense run of one phase
+ * plane, so output row oh, columns ow = 0.. read consecutive memory. */
+typedef struct cc_phase_geom {
+    int64_t in_h, in_w, xs_h, xs_w;     /* input plane and its strides (elements) */
+    int64_t stride_h, stride_w, pad_top, pad_left;
+    int64_t ph_h, ph_w;                 /* size of one phase plane */
+    int64_t n_ph_h, n_ph_w;             /* number of phases stored along each axis */
+    const int64_t *phase_h, *phase_w;   /* their offsets a (< stride_h), b (< stride_w) */
+} cc_phase_geom;
+
+void cc_pack_phases_f32(const cc_phase_geom *g, const float *x, float *dst);
+void cc_pack_phases_f64(const cc_phase_geom *g, const double *x, double *dst);
+
 #endif

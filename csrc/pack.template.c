@@ -99,3 +99,77 @@ void CC_FN(cc_pack_im2col)(const cc_im2col_geom *g, const TYPE *x, int64_t k0, i
         }
     }
 }
+
+void CC_FN(cc_pack_weights_panels)(const TYPE *w, const int64_t ws[4], int64_t cg,
+                                   int64_t kernel_h, int64_t kernel_w, int64_t row0,
+                                   int64_t rows, int mr, TYPE *dst)
+{
+    const int64_t taps = kernel_h * kernel_w, kdim = cg * taps;
+    const int dense = ws[3] == 1 && ws[2] == kernel_w && ws[1] == taps;
+    const TYPE *src[64]; /* mr <= 64 */
+    for (int64_t r0 = 0; r0 < rows; r0 += mr) {
+        TYPE *out = dst + r0 * kdim;
+        const int nrow = (int)cc_min64(mr, rows - r0);
+        for (int r = 0; r < nrow; ++r) src[r] = w + (row0 + r0 + r) * ws[0];
+        if (dense) {
+            /* k outer, rows inner: mr sequential read streams, one sequential write */
+            for (int64_t k = 0; k < kdim; ++k) {
+                TYPE *o = out + k * mr;
+                int r = 0;
+                for (; r < nrow; ++r) o[r] = src[r][k];
+                for (; r < mr; ++r) o[r] = 0;
+            }
+        } else {
+            int64_t k = 0;
+            for (int64_t c = 0; c < cg; ++c)
+                for (int64_t i = 0; i < kernel_h; ++i)
+                    for (int64_t j = 0; j < kernel_w; ++j, ++k) {
+                        const int64_t off = c * ws[1] + i * ws[2] + j * ws[3];
+                        TYPE *o = out + k * mr;
+                        int r = 0;
+                        for (; r < nrow; ++r) o[r] = src[r][off];
+                        for (; r < mr; ++r) o[r] = 0;
+                    }
+        }
+    }
+}
+
+/* One row of a phase plane: columns [v_lo, v_hi) from the input row (SW, XW: the column
+ * stride in the padded and the input row; literals where common, so that the copy
+ * vectorises), zero elsewhere. */
+CC_ALWAYS_INLINE void CC_FN(phase_row)(TYPE *CC_RESTRICT o, const TYPE *CC_RESTRICT row,
+                                       int64_t pw, int64_t v_lo, int64_t v_hi, int64_t off,
+                                       int64_t SW, int64_t XW)
+{
+    for (int64_t v = 0; v < v_lo; ++v) o[v] = 0;
+    for (int64_t v = v_lo; v < v_hi; ++v) o[v] = row[(v * SW + off) * XW];
+    for (int64_t v = v_hi; v < pw; ++v) o[v] = 0;
+}
+
+void CC_FN(cc_pack_phases)(const cc_phase_geom *g, const TYPE *x, TYPE *dst)
+{
+    const int64_t H = g->in_h, W = g->in_w, PH = g->ph_h, PW = g->ph_w, xw = g->xs_w;
+    for (int64_t ah = 0; ah < g->n_ph_h; ++ah) {
+        for (int64_t aw = 0; aw < g->n_ph_w; ++aw) {
+            TYPE *plane = dst + (ah * g->n_ph_w + aw) * PH * PW;
+            const int64_t a = g->phase_h[ah], b = g->phase_w[aw];
+            /* columns v whose input column v * stride_w + b - pad_left is in [0, W) */
+            const int64_t off = b - g->pad_left, sw = g->stride_w;
+            const int64_t v_lo = cc_min64(PW, off >= 0 ? 0 : cc_ceil_div(-off, sw));
+            const int64_t v_hi = cc_max64(v_lo, cc_min64(PW, W - 1 - off < 0 ? 0
+                                                                   : (W - 1 - off) / sw + 1));
+            for (int64_t u = 0; u < PH; ++u) {
+                TYPE *o = plane + u * PW;
+                const int64_t ih = u * g->stride_h + a - g->pad_top;
+                if (ih < 0 || ih >= H || v_lo >= v_hi) {
+                    for (int64_t v = 0; v < PW; ++v) o[v] = 0;
+                    continue;
+                }
+                const TYPE *row = x + ih * g->xs_h;
+                if (xw == 1 && sw == 1) CC_FN(phase_row)(o, row, PW, v_lo, v_hi, off, 1, 1);
+                else if (xw == 1 && sw == 2) CC_FN(phase_row)(o, row, PW, v_lo, v_hi, off, 2, 1);
+                else CC_FN(phase_row)(o, row, PW, v_lo, v_hi, off, sw, xw);
+            }
+        }
+    }
+}

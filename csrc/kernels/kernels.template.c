@@ -1,45 +1,14 @@
-/* kernels.template.c - the micro-kernels, written once against TYPE and instantiated per
- * type (TYPE_SUFFIX f32/f64) and per SIMD target (CC_TARGET, with that target's compile
- * flags). Needs MR and NR, the GEMM register tile of this (type, target).
+/* kernels.template.c - the plane kernels (depthwise convolution, pooling), written once
+ * against TYPE and instantiated per type (TYPE_SUFFIX f32/f64) and per SIMD target
+ * (CC_TARGET, with that target's compile flags). The GEMM micro-kernels live in
+ * gemm_simd.template.c / gemm_generic.template.c.
  *
- * GEMM micro-kernel: an MR x NR accumulator tile lives in registers for the whole k loop;
- *   each step broadcasts MR values of the packed A column and multiplies them by one NR-wide
- *   packed B row (rank-1 update). Packing zero-fills partial tiles, so the loop never
- *   branches on edges; only the final store clips to m x n.
  * Depthwise plane: per output row, per kernel tap, one contiguous run of outputs whose
  *   input columns are in bounds; the run's bounds are solved once, so the inner loop has
  *   no branches and vectorises when the strides are 1.
  * Pooling planes: the same tap-major order; max keeps the first maximum (strict >) and
  *   lets NaN through (x != x), which is torch's rule.
  */
-
-static void CC_KFN(gemm_ukr)(int64_t k, const TYPE *CC_RESTRICT a, const TYPE *CC_RESTRICT b,
-                             TYPE *CC_RESTRICT c, int64_t ldc, int64_t m, int64_t n,
-                             const TYPE *CC_RESTRICT bias, int accumulate)
-{
-    TYPE acc[MR][NR];
-    for (int i = 0; i < MR; ++i)
-        for (int j = 0; j < NR; ++j) acc[i][j] = 0;
-    for (int64_t p = 0; p < k; ++p) {
-        const TYPE *CC_RESTRICT ap = a + p * MR;
-        const TYPE *CC_RESTRICT bp = b + p * NR;
-        for (int i = 0; i < MR; ++i) {
-            const TYPE ai = ap[i];
-            for (int j = 0; j < NR; ++j) acc[i][j] += ai * bp[j];
-        }
-    }
-    if (m > MR) m = MR;
-    if (n > NR) n = NR;
-    for (int64_t i = 0; i < m; ++i) {
-        TYPE *CC_RESTRICT ci = c + i * ldc;
-        if (accumulate) {
-            for (int64_t j = 0; j < n; ++j) ci[j] += acc[i][j];
-        } else {
-            const TYPE b0 = bias ? bias[i] : (TYPE)0;
-            for (int64_t j = 0; j < n; ++j) ci[j] = b0 + acc[i][j];
-        }
-    }
-}
 
 /* Outputs o in [lo, hi) whose input coordinate o * stride + offset lies in [0, size). */
 CC_ALWAYS_INLINE void CC_KFN(in_bounds_run)(int64_t offset, int64_t stride, int64_t size,

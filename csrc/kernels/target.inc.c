@@ -1,30 +1,8 @@
-/* target.inc.c - instantiates kernels.template.c for float and double under one SIMD
- * target (CC_TARGET, plus CC_MR_F32/CC_NR_F32/CC_MR_F64/CC_NR_F64 set by the including
- * target_*.c file) and defines that target's dispatch table. */
-#include <math.h>
-
-#include "../dispatch.h"
-
-#define TYPE float
-#define TYPE_SUFFIX f32
-#define MR CC_MR_F32
-#define NR CC_NR_F32
-#include "kernels.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
-#undef MR
-#undef NR
-
-#define TYPE double
-#define TYPE_SUFFIX f64
-#define MR CC_MR_F64
-#define NR CC_NR_F64
-#include "kernels.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
-#undef MR
-#undef NR
-
+/* target.inc.c - the peak-rate loop and the dispatch table of one SIMD target. The
+ * including target_*.c file has set CC_TARGET, CC_TARGET_ID, CC_VBYTES, the GEMM tile
+ * (CC_MR_F32, CC_NR_F32, CC_VW_F32, CC_NV_F32 and the F64 set), instantiated the generic
+ * plane kernels (planes_generic.inc.c) and the GEMM kernels, and, with CC_PLANE_SIMD, the
+ * SIMD plane kernels (plane_simd.template.c) that the table then lists instead. */
 /* Peak-rate loop: 12 independent multiply-add chains of the target's vector width, enough
  * to cover FMA latency on two pipes. GCC/clang vector extensions; a scalar loop elsewhere. */
 #if defined(__GNUC__)
@@ -63,17 +41,69 @@ static double CC_CAT(fma_loop__, CC_TARGET)(int64_t iters, float *acc_out)
 
 #define CC_KNAME(kind, type, tile) kind "_" type tile "__" CC_STR(CC_TARGET)
 #define CC_TILE(mr, nr) "_" CC_STR(mr) "x" CC_STR(nr)
+#if CC_NR_F32 != CC_NV_F32 * CC_VW_F32 || CC_NR_F64 != CC_NV_F64 * CC_VW_F64
+#error "GEMM tile: NR must be NV * VW"
+#endif
 #define CC_T(name) CC_CAT(name, CC_CAT(__, CC_TARGET))
+#define CC_SP(nv, suffix) CC_T(CC_CAT(CC_CAT(gemm_sp, nv), suffix))
+#if CC_NV_F32 == 1
+#define CC_SP_F32 {CC_SP(1, _f32), NULL, NULL, NULL}
+#elif CC_NV_F32 == 2
+#define CC_SP_F32 {CC_SP(1, _f32), CC_SP(2, _f32), NULL, NULL}
+#elif CC_NV_F32 == 3
+#define CC_SP_F32 {CC_SP(1, _f32), CC_SP(2, _f32), CC_SP(3, _f32), NULL}
+#else
+#define CC_SP_F32 {CC_SP(1, _f32), CC_SP(2, _f32), CC_SP(3, _f32), CC_SP(4, _f32)}
+#endif
+#if CC_NV_F64 == 1
+#define CC_SP_F64 {CC_SP(1, _f64), NULL, NULL, NULL}
+#elif CC_NV_F64 == 2
+#define CC_SP_F64 {CC_SP(1, _f64), CC_SP(2, _f64), NULL, NULL}
+#elif CC_NV_F64 == 3
+#define CC_SP_F64 {CC_SP(1, _f64), CC_SP(2, _f64), CC_SP(3, _f64), NULL}
+#else
+#define CC_SP_F64 {CC_SP(1, _f64), CC_SP(2, _f64), CC_SP(3, _f64), CC_SP(4, _f64)}
+#endif
+#define CC_IND(nv, suffix) CC_T(CC_CAT(CC_CAT(gemm_ind, nv), suffix))
+#if CC_NV_F32 == 1
+#define CC_IND_F32 {CC_IND(1, _f32), NULL, NULL, NULL}
+#elif CC_NV_F32 == 2
+#define CC_IND_F32 {CC_IND(1, _f32), CC_IND(2, _f32), NULL, NULL}
+#elif CC_NV_F32 == 3
+#define CC_IND_F32 {CC_IND(1, _f32), CC_IND(2, _f32), CC_IND(3, _f32), NULL}
+#else
+#define CC_IND_F32 {CC_IND(1, _f32), CC_IND(2, _f32), CC_IND(3, _f32), CC_IND(4, _f32)}
+#endif
+#if CC_NV_F64 == 1
+#define CC_IND_F64 {CC_IND(1, _f64), NULL, NULL, NULL}
+#elif CC_NV_F64 == 2
+#define CC_IND_F64 {CC_IND(1, _f64), CC_IND(2, _f64), NULL, NULL}
+#elif CC_NV_F64 == 3
+#define CC_IND_F64 {CC_IND(1, _f64), CC_IND(2, _f64), CC_IND(3, _f64), NULL}
+#else
+#define CC_IND_F64 {CC_IND(1, _f64), CC_IND(2, _f64), CC_IND(3, _f64), CC_IND(4, _f64)}
+#endif
+#if defined(CC_PLANE_SIMD)
+#define CC_PLANE(name, suffix) CC_T(CC_CAT(CC_CAT(name, _simd), suffix))
+#define CC_PLANE_KIND(kind) kind "_simd"
+#else
+#define CC_PLANE(name, suffix) CC_T(CC_CAT(name, suffix))
+#define CC_PLANE_KIND(kind) kind
+#endif
 
 const cc_kernels CC_CAT(cc_kernels__, CC_TARGET) = {
     CC_TARGET_ID,
-    {CC_T(gemm_ukr_f32), CC_MR_F32, CC_NR_F32, CC_KNAME("gemm", "f32", CC_TILE(CC_MR_F32, CC_NR_F32))},
-    {CC_T(gemm_ukr_f64), CC_MR_F64, CC_NR_F64, CC_KNAME("gemm", "f64", CC_TILE(CC_MR_F64, CC_NR_F64))},
-    {CC_T(dw_plane_f32), CC_KNAME("depthwise_direct", "f32", "")},
-    {CC_T(dw_plane_f64), CC_KNAME("depthwise_direct", "f64", "")},
-    {CC_T(max_plane_f32), CC_KNAME("max_pool_direct", "f32", "")},
-    {CC_T(max_plane_f64), CC_KNAME("max_pool_direct", "f64", "")},
-    {CC_T(avg_plane_f32), CC_KNAME("avg_pool_direct", "f32", "")},
-    {CC_T(avg_plane_f64), CC_KNAME("avg_pool_direct", "f64", "")},
+    {CC_T(gemm_ukr_f32), CC_MR_F32, CC_NR_F32,
+     CC_KNAME("gemm", "f32", CC_TILE(CC_MR_F32, CC_NR_F32))},
+    {CC_T(gemm_ukr_f64), CC_MR_F64, CC_NR_F64,
+     CC_KNAME("gemm", "f64", CC_TILE(CC_MR_F64, CC_NR_F64))},
+    {CC_SP_F32, CC_IND_F32, CC_T(pack_seg_f32), CC_MR_F32, CC_VW_F32, CC_NV_F32},
+    {CC_SP_F64, CC_IND_F64, CC_T(pack_seg_f64), CC_MR_F64, CC_VW_F64, CC_NV_F64},
+    {CC_PLANE(dw_plane, _f32), CC_KNAME(CC_PLANE_KIND("depthwise_direct"), "f32", "")},
+    {CC_PLANE(dw_plane, _f64), CC_KNAME(CC_PLANE_KIND("depthwise_direct"), "f64", "")},
+    {CC_PLANE(max_plane, _f32), CC_KNAME(CC_PLANE_KIND("max_pool_direct"), "f32", "")},
+    {CC_PLANE(max_plane, _f64), CC_KNAME(CC_PLANE_KIND("max_pool_direct"), "f64", "")},
+    {CC_PLANE(avg_plane, _f32), CC_KNAME(CC_PLANE_KIND("avg_pool_direct"), "f32", "")},
+    {CC_PLANE(avg_plane, _f64), CC_KNAME(CC_PLANE_KIND("avg_pool_direct"), "f64", "")},
     CC_CAT(fma_loop__, CC_TARGET),
 };

@@ -1,9 +1,118 @@
 /* target_avx2.c - kernels for AVX2 + FMA (compiled with -mavx2 -mfma or /arch:AVX2). */
+#include <immintrin.h>
+#include <math.h>
+
+#include "../dispatch.h"
+
 #define CC_TARGET avx2
 #define CC_TARGET_ID CC_TARGET_AVX2
 #define CC_VBYTES 32
+
+/* GEMM tiles: 6 rows x 2 vectors (12 accumulators of 16 registers). */
 #define CC_MR_F32 6
+#define CC_VW_F32 8
 #define CC_NR_F32 16
+#define CC_NV_F32 2
 #define CC_MR_F64 6
+#define CC_VW_F64 4
 #define CC_NR_F64 8
+#define CC_NV_F64 2
+
+#include "planes_generic.inc.c"
+
+/* Lanes [lo, hi) from p, the others fill (never read). */
+CC_INLINE __m256 cc_loadr_f32__avx2(const float *p, int lo, int hi, __m256 fill)
+{
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(hi), iota),
+                                       _mm256_cmpgt_epi32(iota, _mm256_set1_epi32(lo - 1)));
+    return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+}
+CC_INLINE __m256d cc_loadr_f64__avx2(const double *p, int lo, int hi, __m256d fill)
+{
+    const __m256i iota = _mm256_setr_epi64x(0, 1, 2, 3);
+    const __m256i m = _mm256_and_si256(_mm256_cmpgt_epi64(_mm256_set1_epi64x(hi), iota),
+                                       _mm256_cmpgt_epi64(iota, _mm256_set1_epi64x(lo - 1)));
+    return _mm256_blendv_pd(fill, _mm256_maskload_pd(p, m), _mm256_castsi256_pd(m));
+}
+/* Lane l = p[2 * l] for lo <= 2 * l < hi (hi <= 16 / 8), else fill; only p[lo .. hi - 1]
+ * is read. */
+CC_INLINE __m256 cc_even_f32__avx2(const float *p, int lo, int hi, __m256 fill)
+{
+    const __m256 a = cc_loadr_f32__avx2(p, lo, hi, fill);
+    const __m256 b = cc_loadr_f32__avx2(p + 8, lo - 8, hi - 8, fill);
+    /* [a0 a2 b0 b2 | a4 a6 b4 b6] -> [a0 a2 a4 a6 b0 b2 b4 b6] */
+    const __m256 s = _mm256_shuffle_ps(a, b, 0x88);
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), 0xD8));
+}
+CC_INLINE __m256d cc_even_f64__avx2(const double *p, int lo, int hi, __m256d fill)
+{
+    const __m256d a = cc_loadr_f64__avx2(p, lo, hi, fill);
+    const __m256d b = cc_loadr_f64__avx2(p + 4, lo - 4, hi - 4, fill);
+    /* [a0 b0 | a2 b2] -> [a0 a2 b0 b2] */
+    return _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xD8);
+}
+CC_INLINE __m256 cc_selmax_f32__avx2(__m256 v, __m256 cur)
+{
+    const __m256 m = _mm256_or_ps(_mm256_cmp_ps(v, cur, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    return _mm256_blendv_ps(cur, v, m);
+}
+CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
+{
+    const __m256d m = _mm256_or_pd(_mm256_cmp_pd(v, cur, _CMP_GT_OQ), _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
+    return _mm256_blendv_pd(cur, v, m);
+}
+
+#define TYPE float
+#define TYPE_SUFFIX f32
+#define MR CC_MR_F32
+#define CC_NVMAX CC_NV_F32
+#define CC_V __m256
+#define CC_VW 8
+#define CC_M __m256i
+#define CC_MASK(cnt) \
+    _mm256_cmpgt_epi32(_mm256_set1_epi32(cnt), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define CC_VLOAD(p) _mm256_loadu_ps(p)
+#define CC_VLOADM(p, m) _mm256_maskload_ps(p, m)
+#define CC_VSTORE(p, v) _mm256_storeu_ps(p, v)
+#define CC_VSTOREM(p, m, v) _mm256_maskstore_ps(p, m, v)
+#define CC_VFMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define CC_VSET1(x) _mm256_set1_ps(x)
+#define CC_VZERO() _mm256_setzero_ps()
+#define CC_VADD(a, b) _mm256_add_ps(a, b)
+#define CC_VDIV(a, b) _mm256_div_ps(a, b)
+#define CC_VSEL_MAX(v, cur) cc_selmax_f32__avx2(v, cur)
+#define CC_VMUL(a, b) _mm256_mul_ps(a, b)
+#define CC_VLOADR(p, lo, hi, f) cc_loadr_f32__avx2(p, lo, hi, f)
+#define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx2(p, lo, hi, f)
+#include "gemm_simd.template.c"
+#include "plane_simd.template.c"
+#include "simd_vocab_undef.h"
+
+#define TYPE double
+#define TYPE_SUFFIX f64
+#define MR CC_MR_F64
+#define CC_NVMAX CC_NV_F64
+#define CC_V __m256d
+#define CC_VW 4
+#define CC_M __m256i
+#define CC_MASK(cnt) _mm256_cmpgt_epi64(_mm256_set1_epi64x(cnt), _mm256_setr_epi64x(0, 1, 2, 3))
+#define CC_VLOAD(p) _mm256_loadu_pd(p)
+#define CC_VLOADM(p, m) _mm256_maskload_pd(p, m)
+#define CC_VSTORE(p, v) _mm256_storeu_pd(p, v)
+#define CC_VSTOREM(p, m, v) _mm256_maskstore_pd(p, m, v)
+#define CC_VFMA(a, b, c) _mm256_fmadd_pd(a, b, c)
+#define CC_VSET1(x) _mm256_set1_pd(x)
+#define CC_VZERO() _mm256_setzero_pd()
+#define CC_VADD(a, b) _mm256_add_pd(a, b)
+#define CC_VDIV(a, b) _mm256_div_pd(a, b)
+#define CC_VSEL_MAX(v, cur) cc_selmax_f64__avx2(v, cur)
+#define CC_VMUL(a, b) _mm256_mul_pd(a, b)
+#define CC_VLOADR(p, lo, hi, f) cc_loadr_f64__avx2(p, lo, hi, f)
+#define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f64__avx2(p, lo, hi, f)
+#include "gemm_simd.template.c"
+#include "plane_simd.template.c"
+#include "simd_vocab_undef.h"
+
+#define CC_PLANE_SIMD 1
 #include "target.inc.c"

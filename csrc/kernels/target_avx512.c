@@ -1,10 +1,112 @@
 /* target_avx512.c - kernels for AVX-512 F/BW/DQ/VL (compiled with -mavx512f -mavx512bw
  * -mavx512dq -mavx512vl or /arch:AVX512). */
+#include <immintrin.h>
+#include <math.h>
+
+#include "../dispatch.h"
+
 #define CC_TARGET avx512
 #define CC_TARGET_ID CC_TARGET_AVX512
 #define CC_VBYTES 64
+
+/* GEMM tiles: 8 rows x 3 vectors (24 accumulators of 32 registers); 8 divides the usual
+ * channel counts, and narrower tiles (1, 2 vectors) take a row's last columns. */
 #define CC_MR_F32 8
-#define CC_NR_F32 32
+#define CC_VW_F32 16
+#define CC_NR_F32 48
+#define CC_NV_F32 3
 #define CC_MR_F64 8
-#define CC_NR_F64 16
+#define CC_VW_F64 8
+#define CC_NR_F64 24
+#define CC_NV_F64 3
+
+#include "planes_generic.inc.c"
+
+/* Lanes [lo, hi) of a vector: the masks of the partial loads. */
+#define CC_RANGE16(lo, hi) ((__mmask16)(((1u << (hi)) - 1u) & ~((1u << (lo)) - 1u)))
+#define CC_RANGE8(lo, hi) ((__mmask8)(((1u << (hi)) - 1u) & ~((1u << (lo)) - 1u)))
+
+/* Lane l = p[2 * l] for lo <= 2 * l < hi (hi <= 32 / 16), else fill; only p[lo .. hi - 1]
+ * is read. */
+CC_INLINE __m512 cc_even_f32__avx512(const float *p, int lo, int hi, __m512 fill)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                           28, 30);
+    const int lo0 = lo < 16 ? lo : 16, hi0 = hi < 16 ? hi : 16;
+    const int lo1 = lo > 16 ? lo - 16 : 0, hi1 = hi > 16 ? hi - 16 : 0;
+    const __m512 a = _mm512_mask_loadu_ps(fill, CC_RANGE16(lo0, hi0 > lo0 ? hi0 : lo0), p);
+    const __m512 b = _mm512_mask_loadu_ps(fill, CC_RANGE16(lo1, hi1 > lo1 ? hi1 : lo1), p + 16);
+    return _mm512_permutex2var_ps(a, even, b);
+}
+CC_INLINE __m512d cc_even_f64__avx512(const double *p, int lo, int hi, __m512d fill)
+{
+    const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+    const int lo0 = lo < 8 ? lo : 8, hi0 = hi < 8 ? hi : 8;
+    const int lo1 = lo > 8 ? lo - 8 : 0, hi1 = hi > 8 ? hi - 8 : 0;
+    const __m512d a = _mm512_mask_loadu_pd(fill, CC_RANGE8(lo0, hi0 > lo0 ? hi0 : lo0), p);
+    const __m512d b = _mm512_mask_loadu_pd(fill, CC_RANGE8(lo1, hi1 > lo1 ? hi1 : lo1), p + 8);
+    return _mm512_permutex2var_pd(a, even, b);
+}
+CC_INLINE __m512 cc_selmax_f32__avx512(__m512 v, __m512 cur)
+{
+    const __mmask16 m = _mm512_cmp_ps_mask(v, cur, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    return _mm512_mask_blend_ps(m, cur, v);
+}
+CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
+{
+    const __mmask8 m = _mm512_cmp_pd_mask(v, cur, _CMP_GT_OQ) | _mm512_cmp_pd_mask(v, v, _CMP_UNORD_Q);
+    return _mm512_mask_blend_pd(m, cur, v);
+}
+
+#define TYPE float
+#define TYPE_SUFFIX f32
+#define MR CC_MR_F32
+#define CC_NVMAX CC_NV_F32
+#define CC_V __m512
+#define CC_VW 16
+#define CC_M __mmask16
+#define CC_MASK(cnt) ((__mmask16)((1u << (cnt)) - 1u))
+#define CC_VLOAD(p) _mm512_loadu_ps(p)
+#define CC_VLOADM(p, m) _mm512_maskz_loadu_ps(m, p)
+#define CC_VSTORE(p, v) _mm512_storeu_ps(p, v)
+#define CC_VSTOREM(p, m, v) _mm512_mask_storeu_ps(p, m, v)
+#define CC_VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define CC_VSET1(x) _mm512_set1_ps(x)
+#define CC_VZERO() _mm512_setzero_ps()
+#define CC_VADD(a, b) _mm512_add_ps(a, b)
+#define CC_VDIV(a, b) _mm512_div_ps(a, b)
+#define CC_VSEL_MAX(v, cur) cc_selmax_f32__avx512(v, cur)
+#define CC_VMUL(a, b) _mm512_mul_ps(a, b)
+#define CC_VLOADR(p, lo, hi, f) _mm512_mask_loadu_ps(f, CC_RANGE16(lo, hi), p)
+#define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx512(p, lo, hi, f)
+#include "gemm_simd.template.c"
+#include "plane_simd.template.c"
+#include "simd_vocab_undef.h"
+
+#define TYPE double
+#define TYPE_SUFFIX f64
+#define MR CC_MR_F64
+#define CC_NVMAX CC_NV_F64
+#define CC_V __m512d
+#define CC_VW 8
+#define CC_M __mmask8
+#define CC_MASK(cnt) ((__mmask8)((1u << (cnt)) - 1u))
+#define CC_VLOAD(p) _mm512_loadu_pd(p)
+#define CC_VLOADM(p, m) _mm512_maskz_loadu_pd(m, p)
+#define CC_VSTORE(p, v) _mm512_storeu_pd(p, v)
+#define CC_VSTOREM(p, m, v) _mm512_mask_storeu_pd(p, m, v)
+#define CC_VFMA(a, b, c) _mm512_fmadd_pd(a, b, c)
+#define CC_VSET1(x) _mm512_set1_pd(x)
+#define CC_VZERO() _mm512_setzero_pd()
+#define CC_VADD(a, b) _mm512_add_pd(a, b)
+#define CC_VDIV(a, b) _mm512_div_pd(a, b)
+#define CC_VSEL_MAX(v, cur) cc_selmax_f64__avx512(v, cur)
+#define CC_VMUL(a, b) _mm512_mul_pd(a, b)
+#define CC_VLOADR(p, lo, hi, f) _mm512_mask_loadu_pd(f, CC_RANGE8(lo, hi), p)
+#define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f64__avx512(p, lo, hi, f)
+#include "gemm_simd.template.c"
+#include "plane_simd.template.c"
+#include "simd_vocab_undef.h"
+
+#define CC_PLANE_SIMD 1
 #include "target.inc.c"

@@ -1,0 +1,318 @@
+/* plane_simd.template.c - depthwise convolution and pooling planes with SIMD intrinsics,
+ * instantiated per (TYPE, target) beside gemm_simd.template.c, with the same vector
+ * vocabulary plus:
+ *   CC_VADD(a, b), CC_VDIV(a, b), CC_VMUL(a, b)
+ *   CC_VSEL_MAX(v, cur)      (v > cur || v is NaN) ? v : cur, per lane: torch's max rule
+ *                            (the first maximum stays; a NaN always replaces)
+ *   CC_VLOAD_EVEN(p, lo, hi, f)  lane l = p[2 * l] where lo <= 2 * l < hi, else f;
+ *                            only elements p[lo .. hi - 1] are read (hi <= 2 * CC_VW)
+ * The generic kernels (kernels.template.c) of this target are in scope and handle what
+ * these do not: column strides other than 1, horizontal strides other than 1 and 2,
+ * max pooling with indices.
+ *
+ * Each output row is computed CC_VW columns at a time from padded copies of the input rows
+ * it reads: a small ring of row buffers on the stack, each input row copied once with its
+ * left/right padding (and the slack that the last chunk reads) filled with the op's neutral
+ * value (0 for sums, -inf for max), which is what skipping those taps would give. The taps
+ * are then plain unaligned loads. Depthwise and max pooling take the taps in the generic
+ * kernels' row-major order (same results); average pooling sums each kernel row, then the
+ * row sums (shorter dependency chains; the rounding may differ from the generic kernel's
+ * in the last bit). Kernel rows outside the input are skipped for the whole output row.
+ * Windows that need no padding read the input rows in place; rows too wide for the ring
+ * go to the generic kernels.
+ */
+
+/* Ring of padded input rows: slot s holds input row rows[s] (or -1), as columns
+ * -pad_left .. at buf + s * width. */
+#if defined(_MSC_VER) && !defined(__clang__)
+#define CC_ALIGN64 __declspec(align(64))
+#else
+#define CC_ALIGN64 __attribute__((aligned(64)))
+#endif
+#define CC_RING_ELEMS (32768 / (int64_t)sizeof(TYPE))
+#define CC_RING_SLOTS 16
+typedef struct CC_FN(row_ring) {
+    TYPE *buf;
+    int64_t width, slots, pad_left, in_w;
+    int64_t rows[CC_RING_SLOTS];
+} CC_FN(row_ring);
+
+/* Sets up the ring for a plane (every slot filled with fill, which the row copies never
+ * overwrite outside the input's columns); 0 when the rows do not fit (the caller falls
+ * back). */
+CC_ALWAYS_INLINE int CC_KFN(ring_init)(CC_FN(row_ring) *r, TYPE *buf, const cc_plane_geom *g,
+                                       int64_t sw, int64_t span_h, int64_t span_w, TYPE fill)
+{
+    /* the last chunk reads up to column (round_up(OW, VW) - 1) * sw + span_w - 1 (+ sw - 1
+     * for the every-other load) relative to -pad_left */
+    const int64_t width = cc_round_up(cc_round_up(g->out_w, CC_VW) * sw + span_w + CC_VW, CC_VW);
+    if (span_h > CC_RING_SLOTS || span_h * width > CC_RING_ELEMS) return 0;
+    r->buf = buf;
+    r->width = width;
+    r->slots = span_h;
+    r->pad_left = g->pad_left < width ? g->pad_left : width;
+    r->in_w = cc_max64(0, cc_min64(g->in_w, width - r->pad_left));
+    const CC_V vfill = CC_VSET1(fill);
+    for (int64_t k = 0; k < span_h * width; k += CC_VW) CC_VSTORE(buf + k, vfill);
+    for (int64_t s = 0; s < span_h; ++s) r->rows[s] = -1;
+    return 1;
+}
+
+/* Padded copy of input row ih (elements at xr, unit stride). */
+CC_ALWAYS_INLINE const TYPE *CC_KFN(ring_row)(CC_FN(row_ring) *r, int64_t ih, const TYPE *xr)
+{
+    const int64_t s = ih % r->slots;
+    TYPE *dst = r->buf + s * r->width;
+    if (r->rows[s] != ih) {
+        TYPE *CC_RESTRICT o = dst + r->pad_left;
+        const int64_t n = r->in_w;
+        int64_t k = 0;
+        for (; k + CC_VW <= n; k += CC_VW) CC_VSTORE(o + k, CC_VLOAD(xr + k));
+        if (k < n) {
+            const CC_M m = CC_MASK((int)(n - k));
+            CC_VSTOREM(o + k, m, CC_VLOADM(xr + k, m));
+        }
+        r->rows[s] = ih;
+    }
+    return dst;
+}
+
+/* Taps: CC_VW consecutive (SW == 1) or every-other (SW == 2) elements from p, for cnt
+ * outputs. From a ring row everything up to 2 * CC_VW elements is readable; read in
+ * place (DIRECT), only the elements that the cnt outputs use are. */
+CC_ALWAYS_INLINE CC_V CC_KFN(load_tap)(const TYPE *p, int64_t cnt, CC_V fill, const int SW,
+                                       const int DIRECT)
+{
+    if (!DIRECT) return SW == 1 ? CC_VLOAD(p) : CC_VLOAD_EVEN(p, 0, 2 * CC_VW, fill);
+    if (SW == 1) return cnt >= CC_VW ? CC_VLOAD(p) : CC_VLOADM(p, CC_MASK((int)cnt));
+    return cnt >= CC_VW ? CC_VLOAD_EVEN(p, 0, 2 * CC_VW - 1, fill)
+                        : CC_VLOAD_EVEN(p, 0, (int)(2 * cnt - 1), fill);
+}
+
+/* Rows need no padded copy when the windows never reach past the input's sides. */
+CC_ALWAYS_INLINE int CC_KFN(rows_direct)(const cc_plane_geom *g, int64_t sw, int64_t span_w)
+{
+    return g->pad_left == 0 && (g->out_w - 1) * sw + span_w <= g->in_w;
+}
+
+CC_ALWAYS_INLINE void CC_KFN(store_run)(TYPE *p, int64_t cnt, CC_V v)
+{
+    if (cnt >= CC_VW) CC_VSTORE(p, v);
+    else CC_VSTOREM(p, CC_MASK((int)cnt), v);
+}
+
+/* Kernel rows [*i0, *i1) whose input row h0 + i * dilation lies in [0, in_h). */
+CC_ALWAYS_INLINE void CC_KFN(rows_inside)(int64_t h0, int64_t kh, int64_t dil, int64_t in_h,
+                                          int64_t *i0, int64_t *i1)
+{
+    int64_t a = 0, b = kh;
+    while (a < kh && h0 + a * dil < 0) ++a;
+    while (b > a && h0 + (b - 1) * dil >= in_h) --b;
+    *i0 = a;
+    *i1 = b;
+}
+
+/* ------------------------------------------------------------------------ depthwise */
+
+#define CC_DW_MAX_TAPS 64
+
+CC_ALWAYS_INLINE int CC_KFN(dw_rows)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
+                                     const TYPE *wv, TYPE bias, TYPE *y, const int SW)
+{
+    const int64_t OH = g->out_h, OW = g->out_w, KH = g->kernel_h, KW = g->kernel_w;
+    const int64_t dh = g->dilation_h, dw = g->dilation_w;
+    CC_ALIGN64 TYPE buf[CC_RING_ELEMS];
+    CC_FN(row_ring) ring = {0};
+    const TYPE *prow[CC_DW_MAX_TAPS];
+    const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dw + 1);
+    if (!direct &&
+        !CC_KFN(ring_init)(&ring, buf, g, SW, (KH - 1) * dh + 1, (KW - 1) * dw + 1, 0))
+        return 0;
+    const CC_V vbias = CC_VSET1(bias), zero = CC_VZERO();
+    for (int64_t oh = 0; oh < OH; ++oh) {
+        TYPE *CC_RESTRICT yr = y + oh * OW;
+        const int64_t h0 = oh * g->stride_h - g->pad_top;
+        int64_t i0, i1;
+        CC_KFN(rows_inside)(h0, KH, dh, g->in_h, &i0, &i1);
+        for (int64_t i = i0; i < i1; ++i)
+            prow[i] = direct ? x + (h0 + i * dh) * xs_h
+                             : CC_KFN(ring_row)(&ring, h0 + i * dh, x + (h0 + i * dh) * xs_h);
+#define CC_DW_CHUNKS(DIRECT)                                                                 \
+    for (int64_t ow = 0; ow < OW; ow += CC_VW) {                                             \
+        CC_V acc = zero;                                                                     \
+        for (int64_t i = i0; i < i1; ++i) {                                                  \
+            const TYPE *pr = prow[i] + ow * SW;                                              \
+            for (int64_t j = 0; j < KW; ++j)                                                 \
+                acc = CC_VFMA(CC_VSET1(wv[i * KW + j]),                                      \
+                              CC_KFN(load_tap)(pr + j * dw, OW - ow, zero, SW, DIRECT), acc); \
+        }                                                                                    \
+        CC_KFN(store_run)(yr + ow, OW - ow, CC_VADD(vbias, acc));                            \
+    }
+        if (direct) {
+            CC_DW_CHUNKS(1)
+        } else {
+            CC_DW_CHUNKS(0)
+        }
+#undef CC_DW_CHUNKS
+    }
+    return 1;
+}
+
+static void CC_KFN(dw_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
+                                  int64_t xs_w, const TYPE *w, int64_t ws_h, int64_t ws_w,
+                                  TYPE bias, TYPE *y)
+{
+    TYPE wv[CC_DW_MAX_TAPS];
+    const int64_t KH = g->kernel_h, KW = g->kernel_w;
+    int done = 0;
+    if (xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2) && KH * KW <= CC_DW_MAX_TAPS) {
+        for (int64_t i = 0; i < KH; ++i)
+            for (int64_t j = 0; j < KW; ++j) wv[i * KW + j] = w[i * ws_h + j * ws_w];
+        done = g->stride_w == 1 ? CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 1)
+                                : CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 2);
+    }
+    if (!done) CC_KFN(dw_plane)(g, x, xs_h, xs_w, w, ws_h, ws_w, bias, y);
+}
+
+/* ---------------------------------------------------------------------- max pooling */
+
+CC_ALWAYS_INLINE int CC_KFN(max_rows)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
+                                      TYPE *y, const int SW)
+{
+    const int64_t OH = g->out_h, OW = g->out_w, KH = g->kernel_h, KW = g->kernel_w;
+    const int64_t dh = g->dilation_h, dw = g->dilation_w;
+    const TYPE ninf_s = -(TYPE)INFINITY;
+    CC_ALIGN64 TYPE buf[CC_RING_ELEMS];
+    CC_FN(row_ring) ring = {0};
+    const TYPE *prow[CC_RING_SLOTS];
+    const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dw + 1);
+    if (KH > CC_RING_SLOTS ||
+        (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, (KH - 1) * dh + 1, (KW - 1) * dw + 1,
+                                       ninf_s)))
+        return 0;
+    const CC_V ninf = CC_VSET1(ninf_s);
+    for (int64_t oh = 0; oh < OH; ++oh) {
+        TYPE *CC_RESTRICT yr = y + oh * OW;
+        const int64_t h0 = oh * g->stride_h - g->pad_top;
+        int64_t i0, i1;
+        CC_KFN(rows_inside)(h0, KH, dh, g->in_h, &i0, &i1);
+        for (int64_t i = i0; i < i1; ++i)
+            prow[i] = direct ? x + (h0 + i * dh) * xs_h
+                             : CC_KFN(ring_row)(&ring, h0 + i * dh, x + (h0 + i * dh) * xs_h);
+#define CC_MAX_CHUNKS(DIRECT)                                                                \
+    for (int64_t ow = 0; ow < OW; ow += CC_VW) {                                             \
+        CC_V best = ninf;                                                                    \
+        for (int64_t i = i0; i < i1; ++i) {                                                  \
+            const TYPE *pr = prow[i] + ow * SW;                                              \
+            for (int64_t j = 0; j < KW; ++j)                                                 \
+                best = CC_VSEL_MAX(CC_KFN(load_tap)(pr + j * dw, OW - ow, ninf, SW, DIRECT),  \
+                                   best);                                                    \
+        }                                                                                    \
+        CC_KFN(store_run)(yr + ow, OW - ow, best);                                           \
+    }
+        if (direct) {
+            CC_MAX_CHUNKS(1)
+        } else {
+            CC_MAX_CHUNKS(0)
+        }
+#undef CC_MAX_CHUNKS
+    }
+    return 1;
+}
+
+static void CC_KFN(max_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
+                                   int64_t xs_w, TYPE *y, int64_t *indices)
+{
+    int done = 0;
+    if (!indices && xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2))
+        done = g->stride_w == 1 ? CC_KFN(max_rows)(g, x, xs_h, y, 1)
+                                : CC_KFN(max_rows)(g, x, xs_h, y, 2);
+    if (!done) CC_KFN(max_plane)(g, x, xs_h, xs_w, y, indices);
+}
+
+/* ---------------------------------------------------------------------- avg pooling */
+
+/* Per output column ow: the window width inside the padded bounds (pool_w) and inside the
+ * input (valid_w), the two factors of torch's divisors. An all-padding window sums to 0;
+ * its valid_w of 0 becomes 1 so that the quotient is 0, not NaN. */
+CC_ALWAYS_INLINE void CC_KFN(avg_widths)(const cc_plane_geom *g, int64_t n, TYPE *pool_w,
+                                         TYPE *valid_w)
+{
+    const int64_t W = g->in_w;
+    for (int64_t k = 0; k < n; ++k) {
+        const int64_t ws = k * g->stride_w - g->pad_left;
+        const int64_t we = cc_min64(ws + g->kernel_w, W + g->pad_right);
+        const int64_t vw = cc_min64(we, W) - cc_max64(ws, 0);
+        pool_w[k] = (TYPE)(we - ws);
+        valid_w[k] = (TYPE)(vw > 0 ? vw : 1);
+    }
+}
+
+#define CC_AVG_MAX_W 2048
+
+CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
+                                      TYPE *y, const int SW, const int KWC)
+{
+    const int64_t OH = g->out_h, OW = g->out_w, H = g->in_h, KH = g->kernel_h;
+    const int64_t KW = KWC ? KWC : g->kernel_w; /* a literal width unrolls the tap loop */
+    CC_ALIGN64 TYPE buf[CC_RING_ELEMS];
+    CC_FN(row_ring) ring = {0};
+    const TYPE *prow[CC_RING_SLOTS];
+    TYPE pool_w[CC_AVG_MAX_W + CC_VW], valid_w[CC_AVG_MAX_W + CC_VW];
+    const int direct = CC_KFN(rows_direct)(g, SW, KW);
+    if (OW > CC_AVG_MAX_W || (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, KH, KW, 0)))
+        return 0;
+    CC_KFN(avg_widths)(g, OW, pool_w, valid_w);
+    for (int64_t k = OW; k < OW + CC_VW; ++k) pool_w[k] = valid_w[k] = 1; /* unused lanes */
+    const CC_V zero = CC_VZERO(), vover = CC_VSET1((TYPE)g->divisor_override);
+    const int over = g->divisor_override != 0;
+    for (int64_t oh = 0; oh < OH; ++oh) {
+        TYPE *CC_RESTRICT yr = y + oh * OW;
+        int64_t hs = oh * g->stride_h - g->pad_top;
+        int64_t he = cc_min64(hs + KH, H + g->pad_bottom);
+        const int64_t pool_h = he - hs;
+        hs = cc_max64(hs, 0);
+        he = cc_min64(he, H);
+        if (hs >= he) {
+            for (int64_t ow = 0; ow < OW; ++ow) yr[ow] = 0;
+            continue;
+        }
+        for (int64_t ih = hs; ih < he; ++ih)
+            prow[ih - hs] = direct ? x + ih * xs_h : CC_KFN(ring_row)(&ring, ih, x + ih * xs_h);
+        /* divisor = override, or a row factor times a column factor (exact integers) */
+        const CC_V hfac = CC_VSET1((TYPE)(g->count_include_pad ? pool_h : he - hs));
+        const TYPE *wfac = g->count_include_pad ? pool_w : valid_w;
+#define CC_AVG_CHUNKS(DIRECT)                                                                \
+    for (int64_t ow = 0; ow < OW; ow += CC_VW) {                                             \
+        CC_V sum = zero;                                                                     \
+        for (int64_t r = 0; r < he - hs; ++r) {                                              \
+            const TYPE *pr = prow[r] + ow * SW;                                              \
+            CC_V rsum = CC_KFN(load_tap)(pr, OW - ow, zero, SW, DIRECT);                     \
+            for (int64_t j = 1; j < KW; ++j)                                                 \
+                rsum = CC_VADD(rsum, CC_KFN(load_tap)(pr + j, OW - ow, zero, SW, DIRECT));   \
+            sum = CC_VADD(sum, rsum);                                                        \
+        }                                                                                    \
+        const CC_V div = over ? vover : CC_VMUL(hfac, CC_VLOAD(wfac + ow));                  \
+        CC_KFN(store_run)(yr + ow, OW - ow, CC_VDIV(sum, div));                              \
+    }
+        if (direct) {
+            CC_AVG_CHUNKS(1)
+        } else {
+            CC_AVG_CHUNKS(0)
+        }
+#undef CC_AVG_CHUNKS
+    }
+    return 1;
+}
+
+static void CC_KFN(avg_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
+                                   int64_t xs_w, TYPE *y)
+{
+    int done = 0;
+    if (xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2))
+        done = g->stride_w == 1 ? (g->kernel_w == 3 ? CC_KFN(avg_rows)(g, x, xs_h, y, 1, 3)
+                                                    : CC_KFN(avg_rows)(g, x, xs_h, y, 1, 0))
+                                : (g->kernel_w == 2 ? CC_KFN(avg_rows)(g, x, xs_h, y, 2, 2)
+                                                    : CC_KFN(avg_rows)(g, x, xs_h, y, 2, 0));
+    if (!done) CC_KFN(avg_plane)(g, x, xs_h, xs_w, y);
+}

@@ -1,0 +1,23 @@
+/* simd_vocab_undef.h - ends one instantiation of a GEMM template: undefines the type,
+ * tile and vector vocabulary macros so that the next instantiation can set them. */
+#undef TYPE
+#undef TYPE_SUFFIX
+#undef MR
+#undef CC_NVMAX
+#undef CC_V
+#undef CC_VW
+#undef CC_M
+#undef CC_MASK
+#undef CC_VLOAD
+#undef CC_VLOADM
+#undef CC_VSTORE
+#undef CC_VSTOREM
+#undef CC_VFMA
+#undef CC_VSET1
+#undef CC_VZERO
+#undef CC_VADD
+#undef CC_VDIV
+#undef CC_VSEL_MAX
+#undef CC_VLOAD_EVEN
+#undef CC_VMUL
+#undef CC_VLOADR
