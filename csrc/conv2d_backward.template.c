@@ -118,11 +118,18 @@ static void CC_FN(bw_bias)(const TYPE *dy, const int64_t ds[4], const int64_t ds
     (void)nt;
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (k = 0; k < ds[1]; ++k) {
-        double sum = 0.0; /* n, then rows, then columns: one order for any thread count */
+        /* rows summed in TYPE (vectorisable), rows accumulated in double; n, then rows:
+         * one order for any thread count */
+        double sum = 0.0;
         for (int64_t n = 0; n < ds[0]; ++n)
             for (int64_t h = 0; h < ds[2]; ++h) {
                 const TYPE *row = dy + n * dst[0] + k * dst[1] + h * dst[2];
-                for (int64_t w = 0; w < ds[3]; ++w) sum += (double)row[w * dst[3]];
+                TYPE row_sum = 0;
+                if (dst[3] == 1)
+                    for (int64_t w = 0; w < ds[3]; ++w) row_sum += row[w];
+                else
+                    for (int64_t w = 0; w < ds[3]; ++w) row_sum += row[w * dst[3]];
+                sum += (double)row_sum;
             }
         db[k] = (TYPE)sum;
     }
@@ -207,6 +214,10 @@ static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const i
                                 continue;
                             }
                             const TYPE *plane = dy + n * dst[0] + roff[row];
+                            if (dst[3] == 1 && dst[2] == ds[3]) { /* dense plane */
+                                for (int64_t pp = 0; pp < pc; ++pp) out[pp * mr] = plane[p0 + pp];
+                                continue;
+                            }
                             int64_t oh = p0 / ds[3], ow = p0 % ds[3];
                             for (int64_t pp = 0; pp < pc; ++pp) {
                                 out[pp * mr] = plane[oh * dst[2] + ow * dst[3]];
