@@ -32,3 +32,21 @@ def test_pointwise_conv_with_only_bottom_padding(shape, bottom, dtype):
     big[:, :-1] = x
     assert_exact(cc.conv2d(big[:, :-1], w, b, padding=pad), R.conv2d(x, w, b, padding=pad),
                  dtype)
+
+
+@pytest.mark.parametrize("dilation", [2**62, (1, 2**62), (2**61, 1), 2**40])
+def test_same_padding_too_large_is_a_value_error(dilation):
+    """padding='same' with a huge dilation needs padding beyond int64: that raised
+    OverflowError from the wrapper's int64 conversion instead of ValueError."""
+    x = np.ones((1, 1, 4, 4))
+    w = np.ones((1, 1, 5, 5))
+    if dilation == 2**40:
+        # in range, and valid: every tap but the centre one lands in the padding
+        w[0, 0, 2, 2] = 3.0
+        y = cc.conv2d(x, w, padding="same", dilation=dilation)
+        assert_exact(y, 3.0 * x)
+        return
+    with pytest.raises(ValueError):
+        cc.conv2d(x, w, padding="same", dilation=dilation)
+    with pytest.raises(ValueError):
+        cc.conv2d_backward(np.ones((1, 1, 4, 4)), x, w, padding="same", dilation=dilation)
