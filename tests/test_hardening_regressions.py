@@ -50,3 +50,20 @@ def test_same_padding_too_large_is_a_value_error(dilation):
         cc.conv2d(x, w, padding="same", dilation=dilation)
     with pytest.raises(ValueError):
         cc.conv2d_backward(np.ones((1, 1, 4, 4)), x, w, padding="same", dilation=dilation)
+
+
+@pytest.mark.parametrize("input_shape", [(1, 1, 0, 0), (2, 3, 0, 4), (1, 2, 5, 0), (2, 0, 5)])
+def test_max_pool_backward_empty_plane_rejects_every_index(input_shape):
+    """With H * W == 0 no index lies in [0, H * W), but the C core returned early (nothing
+    to write) without looking at the indices: the gradient was dropped silently. It must
+    be refused; an empty grad_output (no index at all) stays fine."""
+    shape4 = (1,) * (4 - len(input_shape)) + tuple(input_shape)
+    dy = np.ones(shape4[:2] + (2, 3))
+    idx = np.zeros(dy.shape, np.int64)
+    if len(input_shape) == 3:
+        dy, idx = dy[0], idx[0]
+    with pytest.raises(ValueError, match="indices"):
+        cc.max_pool2d_backward(dy, idx, input_shape)
+    empty = dy[..., :0, :]
+    dx = cc.max_pool2d_backward(empty, idx[..., :0, :], input_shape)
+    assert dx.shape == tuple(input_shape) and dx.dtype == np.float64
