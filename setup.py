@@ -26,6 +26,7 @@ CORE_SOURCES = [
     "csrc/conv2d_backward.c",
     "csrc/pool2d_backward.c",
     "csrc/capi.c",
+    "csrc/fork.c",
 ]
 INCLUDE_DIRS = ["csrc/include", "csrc"]
 

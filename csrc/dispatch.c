@@ -64,6 +64,7 @@ const cc_kernels *cc_active_kernels(void)
 {
     const cc_kernels *k = active;
     if (!k) {
+        cc_fork_guard_init(); /* where no load-time constructor registered it */
         k = select_best();
         active = k;
     }

@@ -35,10 +35,18 @@
 #include <omp.h>
 #endif
 
-/* n_threads as the API defines it: > 0 exactly that many, 0 the OpenMP default. */
+/* Set in a child made by fork() (fork.c): OpenMP's thread pool does not survive a fork,
+ * so the child runs serially. cc_fork_guard_init registers the handler (idempotent; also
+ * done when the library is loaded). */
+extern volatile int cc_after_fork;
+void cc_fork_guard_init(void);
+
+/* n_threads as the API defines it: > 0 exactly that many, 0 the OpenMP default; always 1
+ * in a forked child. */
 CC_INLINE int cc_resolve_threads(int n_threads)
 {
 #ifdef _OPENMP
+    if (cc_after_fork) return 1;
     return n_threads > 0 ? n_threads : omp_get_max_threads();
 #else
     (void)n_threads;

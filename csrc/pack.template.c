@@ -43,7 +43,9 @@ void CC_FN(cc_pack_im2col)(const cc_im2col_geom *g, const TYPE *x, int64_t k0, i
     for (int64_t jp = 0; jp < jn; jp += nr) {
         TYPE *panel = dst + jp * kc;
         const int64_t ncols = cc_min64(nr, jn - jp), p0 = j0 + jp;
-        if (direct) {
+        /* out_w == W does not make the planes equal: bottom padding adds output rows,
+         * whose columns lie past the input plane and go through the general path */
+        if (direct && p0 + ncols <= H * W) {
             for (int64_t kk = 0; kk < kc; ++kk) {
                 const TYPE *src = x + (k0 + kk) * g->xs_c + p0;
                 TYPE *out = panel + kk * nr;

@@ -30,11 +30,12 @@ cc_status CC_FN(cc_max_pool2d_backward)(const TYPE *dy, const int64_t dy_shape[4
         if (cc_mul_overflow(numel, x_shape[i], &numel)) return CC_ERR_OVERFLOW;
     }
     if (dy_shape[0] != x_shape[0] || dy_shape[1] != x_shape[1]) return CC_ERR_BAD_SHAPE;
-    if (numel == 0) return CC_OK;
-    if (!dx) return CC_ERR_NULL_POINTER;
     const int64_t C = x_shape[1], planes = x_shape[0] * C, plane = x_shape[2] * x_shape[3];
     const int64_t OH = dy_shape[2], OW = dy_shape[3];
-    if (OH * OW > 0 && (!dy || !indices)) return CC_ERR_NULL_POINTER;
+    if (numel == 0) /* an empty plane has no valid index for any gradient element */
+        return (plane == 0 && planes > 0 && OH > 0 && OW > 0) ? CC_ERR_BAD_INDEX : CC_OK;
+    if (!dx) return CC_ERR_NULL_POINTER;
+    if (OH > 0 && OW > 0 && (!dy || !indices)) return CC_ERR_NULL_POINTER;
     const int nt = cc_resolve_threads(n_threads);
     (void)nt;
 #pragma omp parallel for schedule(static) num_threads(nt) reduction(+ : bad)

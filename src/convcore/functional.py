@@ -191,6 +191,11 @@ def _conv_params(c_in, w_shape, stride, padding, dilation, groups):
                 raise ValueError("padding='same' is not supported for strided convolutions")
             th, tw = dh * (kh - 1), dw * (kw - 1)
             pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+            if max(pads) > _INT_LIMIT:  # the core takes int64 padding
+                raise ValueError(
+                    f"padding='same' with dilation={dilation!r} and kernel ({kh}, {kw}) needs "
+                    f"padding {pads}, which is out of range"
+                )
         else:
             raise ValueError(f"padding must be 'same', 'valid' or numbers, got {padding!r}")
     else:

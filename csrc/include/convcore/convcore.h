@@ -10,7 +10,9 @@
  *   - Weights are (out_channels, in_channels / groups, kernel_h, kernel_w).
  *   - n_threads is explicit: > 0 uses exactly that many OpenMP threads, 0 means
  *     omp_get_max_threads() of the calling thread (so OMP_NUM_THREADS and
- *     threadpoolctl apply). The library never calls omp_set_num_threads.
+ *     threadpoolctl apply). The library never calls omp_set_num_threads. In a child
+ *     process made by fork() every call runs on one thread (OpenMP's thread pool does
+ *     not survive a fork).
  *   - Results do not depend on n_threads: every output element is computed by one
  *     thread in a fixed order, so any thread count gives bit-identical results.
  *   - float32 and float64 variants share semantics; the suffix names the type.

@@ -1,0 +1,69 @@
+"""Regression tests for the bugs the hardening work (sanitizers, fuzzing) found; each test
+names its bug. They check against the independent reference, never against convcore."""
+
+import numpy as np
+import pytest
+
+import convcore as cc
+import reference as R
+from helpers import assert_exact, small_ints
+
+DTYPES = [np.float32, np.float64]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("bottom", [1, 2, 5])
+@pytest.mark.parametrize("shape", [(1, 1, 4, 5), (2, 3, 7, 9), (3, 17, 5, 16), (1, 4, 1, 1)])
+def test_pointwise_conv_with_only_bottom_padding(shape, bottom, dtype):
+    """1x1 stride-1 conv padded only at the bottom: the packing took its 'the column matrix
+    is the input plane' shortcut because out_w == W, and read past each input plane (the
+    next channel's values instead of zeros, and past the end of the buffer for the last
+    one: AddressSanitizer heap-buffer-overflow)."""
+    rng = np.random.default_rng(sum(shape) * 10 + bottom)
+    x = small_ints(rng, shape, dtype)
+    w = small_ints(rng, (3, shape[1], 1, 1), dtype, -2, 2)
+    b = small_ints(rng, (3,), dtype)
+    pad = ((0, bottom), (0, 0))
+    assert_exact(cc.conv2d(x, w, b, padding=pad), R.conv2d(x, w, b, padding=pad), dtype)
+    assert_exact(cc.conv2d(x, w, padding=pad), R.conv2d(x, w, padding=pad), dtype)
+    # the same through a C-contiguous view of a bigger buffer (the plane is dense, the
+    # channel stride is not H * W): the shortcut must not read the gap either
+    big = np.full((shape[0], shape[1] + 1) + shape[2:], np.nan, dtype)
+    big[:, :-1] = x
+    assert_exact(cc.conv2d(big[:, :-1], w, b, padding=pad), R.conv2d(x, w, b, padding=pad),
+                 dtype)
+
+
+@pytest.mark.parametrize("dilation", [2**62, (1, 2**62), (2**61, 1), 2**40])
+def test_same_padding_too_large_is_a_value_error(dilation):
+    """padding='same' with a huge dilation needs padding beyond int64: that raised
+    OverflowError from the wrapper's int64 conversion instead of ValueError."""
+    x = np.ones((1, 1, 4, 4))
+    w = np.ones((1, 1, 5, 5))
+    if dilation == 2**40:
+        # in range, and valid: every tap but the centre one lands in the padding
+        w[0, 0, 2, 2] = 3.0
+        y = cc.conv2d(x, w, padding="same", dilation=dilation)
+        assert_exact(y, 3.0 * x)
+        return
+    with pytest.raises(ValueError):
+        cc.conv2d(x, w, padding="same", dilation=dilation)
+    with pytest.raises(ValueError):
+        cc.conv2d_backward(np.ones((1, 1, 4, 4)), x, w, padding="same", dilation=dilation)
+
+
+@pytest.mark.parametrize("input_shape", [(1, 1, 0, 0), (2, 3, 0, 4), (1, 2, 5, 0), (2, 0, 5)])
+def test_max_pool_backward_empty_plane_rejects_every_index(input_shape):
+    """With H * W == 0 no index lies in [0, H * W), but the C core returned early (nothing
+    to write) without looking at the indices: the gradient was dropped silently. It must
+    be refused; an empty grad_output (no index at all) stays fine."""
+    shape4 = (1,) * (4 - len(input_shape)) + tuple(input_shape)
+    dy = np.ones(shape4[:2] + (2, 3))
+    idx = np.zeros(dy.shape, np.int64)
+    if len(input_shape) == 3:
+        dy, idx = dy[0], idx[0]
+    with pytest.raises(ValueError, match="indices"):
+        cc.max_pool2d_backward(dy, idx, input_shape)
+    empty = dy[..., :0, :]
+    dx = cc.max_pool2d_backward(empty, idx[..., :0, :], input_shape)
+    assert dx.shape == tuple(input_shape) and dx.dtype == np.float64
