@@ -91,13 +91,15 @@ typedef struct cc_kernels {
         cc_gemm_sp_f32 fn[CC_GEMM_NV_MAX];
         cc_gemm_ind_f32 ind[CC_GEMM_NV_MAX];
         cc_pack_seg_f32 pack;
-        int mr, vw, nv;
+        int mr, vw, nv;   /* rows and vectors of the main tile (fn[0 .. nv-1] have mr rows) */
+        int nv_wide, mr_wide; /* fn[nv .. nv_wide-1] exist too, with mr_wide rows */
     } gemm_sp_f32;
     struct {
         cc_gemm_sp_f64 fn[CC_GEMM_NV_MAX];
         cc_gemm_ind_f64 ind[CC_GEMM_NV_MAX];
         cc_pack_seg_f64 pack;
         int mr, vw, nv;
+        int nv_wide, mr_wide;
     } gemm_sp_f64;
     struct { cc_dw_plane_f32 fn; const char *name; } dw_f32;
     struct { cc_dw_plane_f64 fn; const char *name; } dw_f64;

@@ -21,3 +21,6 @@
 #undef CC_VLOAD_EVEN
 #undef CC_VMUL
 #undef CC_VLOADR
+#undef CC_NVWIDE
+#undef CC_MRMAX
+#undef CC_MR_NV

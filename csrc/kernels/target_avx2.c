@@ -13,10 +13,14 @@
 #define CC_VW_F32 8
 #define CC_NR_F32 16
 #define CC_NV_F32 2
+#define CC_NVW_F32 2
+#define CC_MR_WIDE_F32 CC_MR_F32
 #define CC_MR_F64 6
 #define CC_VW_F64 4
 #define CC_NR_F64 8
 #define CC_NV_F64 2
+#define CC_NVW_F64 2
+#define CC_MR_WIDE_F64 CC_MR_F64
 
 #include "planes_generic.inc.c"
 
@@ -67,6 +71,9 @@ CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
 #define TYPE_SUFFIX f32
 #define MR CC_MR_F32
 #define CC_NVMAX CC_NV_F32
+#define CC_NVWIDE CC_NV_F32
+#define CC_MRMAX MR
+#define CC_MR_NV(nv) MR
 #define CC_V __m256
 #define CC_VW 8
 #define CC_M __m256i
@@ -93,6 +100,9 @@ CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
 #define TYPE_SUFFIX f64
 #define MR CC_MR_F64
 #define CC_NVMAX CC_NV_F64
+#define CC_NVWIDE CC_NV_F64
+#define CC_MRMAX MR
+#define CC_MR_NV(nv) MR
 #define CC_V __m256d
 #define CC_VW 4
 #define CC_M __m256i

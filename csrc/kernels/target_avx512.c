@@ -10,15 +10,21 @@
 #define CC_VBYTES 64
 
 /* GEMM tiles: 8 rows x 3 vectors (24 accumulators of 32 registers); 8 divides the usual
- * channel counts, and narrower tiles (1, 2 vectors) take a row's last columns. */
+ * channel counts, and narrower tiles (1, 2 vectors) take a row's last columns. The
+ * forward kernels also come 4 vectors wide with 6 rows (24 accumulators): a 49-output
+ * plane is one 64-column tile instead of two of 32, so each weight is read once. */
 #define CC_MR_F32 8
 #define CC_VW_F32 16
 #define CC_NR_F32 48
 #define CC_NV_F32 3
+#define CC_NVW_F32 4
+#define CC_MR_WIDE_F32 6
 #define CC_MR_F64 8
 #define CC_VW_F64 8
 #define CC_NR_F64 24
 #define CC_NV_F64 3
+#define CC_NVW_F64 4
+#define CC_MR_WIDE_F64 6
 
 #include "planes_generic.inc.c"
 
@@ -62,6 +68,9 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define TYPE_SUFFIX f32
 #define MR CC_MR_F32
 #define CC_NVMAX CC_NV_F32
+#define CC_NVWIDE 4
+#define CC_MRMAX 8
+#define CC_MR_NV(nv) ((nv) > 3 ? 6 : 8)
 #define CC_V __m512
 #define CC_VW 16
 #define CC_M __mmask16
@@ -87,6 +96,9 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define TYPE_SUFFIX f64
 #define MR CC_MR_F64
 #define CC_NVMAX CC_NV_F64
+#define CC_NVWIDE 4
+#define CC_MRMAX 8
+#define CC_MR_NV(nv) ((nv) > 3 ? 6 : 8)
 #define CC_V __m512d
 #define CC_VW 8
 #define CC_M __mmask8
