@@ -4,16 +4,15 @@
  *   - C_in / groups == 0: the output is the bias (or zero).
  *   - C_in / groups == 1 and groups > 1 (depthwise, any depth multiplier): a direct
  *     per-plane kernel; parallel over (image, output channel) planes.
- *   - otherwise a packed GEMM per (image, group): Y[Kg x P] = W_g[Kg x K] * cols[K x P]
- *     with K = C_in/groups * kh * kw and P = OH * OW. The column matrix is never built
- *     whole: each task packs a CC_GEMM_KC x nc block of it straight from the input
- *     (im2col fused into packing; for 1x1 unpadded stride-1 it is a plain copy). The
- *     weights are packed once per call into MR-row panels.
- * Loop order inside a task (BLIS): k blocks (pc) -> pack B block -> nr column panels (jr)
- * -> mr row panels (ir) -> micro-kernel; the B panel stays in L1 across the ir loop.
- * Threads: one flat task index over (image, group, column block, row block); each task
- * owns disjoint output tiles and sums k in a fixed order, so results are bit-identical
- * for every thread count. Block sizes may follow the thread count; KC never does.
+ *   - otherwise a GEMM per (image, group), Y[Kg x P] = W_g[Kg x kdim] * X[kdim x P], with
+ *     kdim = C_in/groups * kh * kw and P = OH * OW, that never builds the column matrix:
+ *     the input is laid out once as zero-padded stride phases (or read in place), in which
+ *     every tap of a window row is a dense run; the weights are read in place. See
+ *     conv_gemm for the blocking.
+ * Threads: one flat task index over (image, group, row block, column block); each task
+ * owns disjoint output tiles and every output is one fused multiply-add chain over the
+ * whole reduction in a fixed order, so results are bit-identical for every thread count
+ * (and for every blocking: the micro-kernels resume each chain from C).
  */
 
 static void CC_FN(fill_bias)(TYPE *y, int64_t planes, int64_t c_out, int64_t plane,
