@@ -12,6 +12,7 @@ import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORE_SOURCES = [
@@ -22,6 +23,9 @@ CORE_SOURCES = [
     "csrc/pack.c",
     "csrc/conv2d.c",
     "csrc/pool2d.c",
+    "csrc/conv2d_backward.c",
+    "csrc/pool2d_backward.c",
+    "csrc/capi.c",
 ]
 INCLUDE_DIRS = ["csrc/include", "csrc"]
 
@@ -65,8 +69,21 @@ class BuildExt(build_ext):
         if ctype == "msvc":
             return [(["/openmp"], [])]
         if sys.platform == "darwin":
-            # Apple clang: OpenMP through the preprocessor plus a separately built libomp
-            return [(["-Xpreprocessor", "-fopenmp"], ["-lomp"]), (["-fopenmp"], ["-fopenmp"])]
+            # Apple clang: OpenMP through the preprocessor plus a separately built libomp.
+            # CONVCORE_LIBOMP_PREFIX names that libomp's install prefix (the wheel build
+            # sets it, see tools/build_libomp_macos.sh; locally e.g. `brew --prefix libomp`).
+            # The flags go to the probe and to the extension alike, so what the probe
+            # proved is what the extension links.
+            prefix = os.environ.get("CONVCORE_LIBOMP_PREFIX", "")
+            inc, lib = ([], [])
+            if prefix:
+                inc = [f"-I{os.path.join(prefix, 'include')}"]
+                lib_dir = os.path.join(prefix, "lib")
+                lib = [f"-L{lib_dir}", f"-Wl,-rpath,{lib_dir}"]
+            return [
+                (["-Xpreprocessor", "-fopenmp"] + inc, lib + ["-lomp"]),
+                (["-fopenmp"] + inc, ["-fopenmp"] + lib),
+            ]
         return [(["-fopenmp"], ["-fopenmp"])]
 
     def probe_openmp(self):
@@ -143,15 +160,34 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
+PUBLIC_HEADERS = ["csrc/include/convcore/convcore.h", "csrc/include/convcore/capi.h"]
+
+
+class BuildPy(build_py):
+    """Also installs the public C headers as convcore/include/convcore/*.h, the directory
+    convcore.get_include() returns to packages that build against convcore."""
+
+    def run(self):
+        super().run()
+        dest = os.path.join(self.build_lib, "convcore", "include", "convcore")
+        self.mkpath(dest)
+        for header in PUBLIC_HEADERS:
+            self.copy_file(os.path.join(HERE, header), dest)
+
+
 extensions = [
     Extension(
         "convcore._core",
         sources=["src/convcore/_core.pyx"],
-        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION")],
+        define_macros=[
+            ("NPY_NO_DEPRECATED_API", "NPY_2_0_API_VERSION"),
+            # the wrapper links the core: real prototypes, not the client table macros
+            ("CONVCORE_CAPI_IMPLEMENTATION", "1"),
+        ],
     )
 ]
 
 setup(
     ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}),
-    cmdclass={"build_ext": BuildExt},
+    cmdclass={"build_ext": BuildExt, "build_py": BuildPy},
 )

@@ -119,12 +119,24 @@ const char *cc_compiler(void)
 #endif
 }
 
+#if defined(_WIN32)
+#include <windows.h>
+static double now_seconds(void)
+{
+    /* MinGW's default C runtime has no timespec_get */
+    LARGE_INTEGER count, freq;
+    QueryPerformanceCounter(&count);
+    QueryPerformanceFrequency(&freq);
+    return (double)count.QuadPart / (double)freq.QuadPart;
+}
+#else
 static double now_seconds(void)
 {
     struct timespec ts;
     timespec_get(&ts, TIME_UTC);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+#endif
 
 double cc_fma_peak_gflops(double seconds)
 {

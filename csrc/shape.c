@@ -133,6 +133,10 @@ cc_status cc_pool2d_output_size(const cc_pool2d_desc *desc, int64_t in_h, int64_
     int64_t oh, ow;
     cc_status st;
     if (!desc || !out_h || !out_w) return CC_ERR_NULL_POINTER;
+    /* window element counts (avg divisors) must be representable */
+    if (desc->kernel_h >= 1 && desc->kernel_w >= 1 &&
+        cc_mul_overflow(desc->kernel_h, desc->kernel_w, &oh))
+        return CC_ERR_OVERFLOW;
     st = cc_pool_axis_size(in_h, desc->kernel_h, desc->stride_h, desc->pad_top,
                            desc->pad_bottom, desc->dilation_h, desc->ceil_mode, &oh);
     if (st != CC_OK) return st;

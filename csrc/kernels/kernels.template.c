@@ -69,11 +69,15 @@ static void CC_KFN(max_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_
             yr[ow] = -(TYPE)INFINITY;
             if (ir) ir[ow] = first_h * W + w0;
         }
-        for (int64_t kh = 0; kh < g->kernel_h; ++kh) {
+        /* only the taps that land inside the input: a kernel may be huge */
+        int64_t kh_lo, kh_hi, kw_lo, kw_hi;
+        CC_KFN(in_bounds_run)(h0, g->dilation_h, g->in_h, g->kernel_h, &kh_lo, &kh_hi);
+        CC_KFN(in_bounds_run)((OW - 1) * sw - g->pad_left, g->dilation_w, W + (OW - 1) * sw, g->kernel_w,
+                              &kw_lo, &kw_hi);
+        for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
             const int64_t ih = h0 + kh * g->dilation_h;
-            if (ih < 0 || ih >= g->in_h) continue;
             const TYPE *xr = x + ih * xs_h;
-            for (int64_t kw = 0; kw < g->kernel_w; ++kw) {
+            for (int64_t kw = kw_lo; kw < kw_hi; ++kw) {
                 const int64_t off = kw * g->dilation_w - g->pad_left;
                 int64_t lo, hi;
                 CC_KFN(in_bounds_run)(off, sw, W, OW, &lo, &hi);

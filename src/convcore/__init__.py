@@ -11,6 +11,9 @@ import numpy as np
 from convcore import _core
 from convcore.functional import (
     avg_pool2d,
+    avg_pool2d_backward,
+    conv2d_backward,
+    max_pool2d_backward,
     conv2d,
     get_num_threads,
     global_avg_pool2d,
@@ -27,12 +30,37 @@ __all__ = [
     "avg_pool2d",
     "global_avg_pool2d",
     "global_max_pool2d",
+    "conv2d_backward",
+    "max_pool2d_backward",
+    "avg_pool2d_backward",
     "get_num_threads",
     "set_num_threads",
     "config",
     "show_config",
+    "get_include",
     "__version__",
+    "nn",
+    "optim",
+    "datasets",
 ]
+
+_SUBMODULES = ("nn", "optim", "datasets")
+
+
+def __getattr__(name):
+    # the pure-Python training side is imported on first use, keeping `import convcore` lean
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"convcore.{name}")
+    raise AttributeError(f"module 'convcore' has no attribute {name!r}")
+
+
+def get_include() -> str:
+    """The directory holding convcore's C headers (convcore/convcore.h, convcore/capi.h),
+    for packages that build extension modules against convcore. Cython finds convcore's
+    .pxd files (``from convcore cimport capi``) on sys.path by itself."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "include")
 
 
 def config() -> dict:

@@ -5,7 +5,9 @@ arrays arriving here are float32/float64, aligned, native byte order, with strid
 are whole elements (functional.py guarantees it)."""
 
 cimport numpy as cnp
+from cpython.pycapsule cimport PyCapsule_New
 from libc.stdint cimport int64_t
+from libc.string cimport memcpy
 
 import numpy as np
 
@@ -13,6 +15,19 @@ import numpy as np
 cnp.import_array()
 
 API_VERSION = CONVCORE_API_VERSION
+
+# The C API table for other extension modules (convcore/capi.h, import_convcore()).
+_C_API = PyCapsule_New(<void *>cc_api_get(), b"convcore._core._C_API", NULL)
+
+cdef cc_api_table _test_table
+
+
+def _test_capsule(int api_version):
+    """A copy of the C API table claiming another version: lets the tests check that a
+    module compiled against a different version refuses to import."""
+    memcpy(&_test_table, cc_api_get(), sizeof(cc_api_table))
+    _test_table.api_version = api_version
+    return PyCapsule_New(<void *>&_test_table, b"convcore._core._C_API", NULL)
 
 # which argument a status code is about, for messages
 _STATUS_ARG = {
@@ -22,12 +37,12 @@ _STATUS_ARG = {
     CC_ERR_BAD_GROUPS: "groups",
     CC_ERR_CHANNEL_MISMATCH: "weight",
     CC_ERR_BAD_KERNEL: "kernel_size",
-    CC_ERR_EMPTY_OUTPUT: "input",
-    CC_ERR_OVERFLOW: "input",
+    CC_ERR_EMPTY_OUTPUT: "x",
+    CC_ERR_OVERFLOW: "x",
     CC_ERR_POOL_PADDING: "padding",
     CC_ERR_BAD_DIVISOR: "divisor_override",
     CC_ERR_BAD_THREADS: "num_threads",
-    CC_ERR_BAD_SHAPE: "input",
+    CC_ERR_BAD_SHAPE: "x",
 }
 
 
@@ -282,3 +297,127 @@ def fma_peak_gflops(double seconds=0.2):
     with nogil:
         r = cc_fma_peak_gflops(seconds)
     return r
+
+
+# ------------------------------------------------------------------------ backward
+
+def conv2d_backward(cnp.ndarray dy, cnp.ndarray x, cnp.ndarray w, tuple params,
+                    bint want_dx, bint want_dw, bint want_db, int n_threads):
+    """(dx, dw, db) of conv2d; a gradient not wanted is None."""
+    cdef cc_conv2d_desc d
+    cdef int64_t dys[4]
+    cdef int64_t dyst[4]
+    cdef int64_t xs[4]
+    cdef int64_t xst[4]
+    cdef int64_t ws[4]
+    cdef int64_t wst[4]
+    cdef int64_t ys[4]
+    cdef cc_status st
+    cdef cnp.ndarray dx = None, dw = None, db = None
+    cdef void *dxp = NULL
+    cdef void *dwp = NULL
+    cdef void *dbp = NULL
+    cdef void *dyp = cnp.PyArray_DATA(dy)
+    cdef void *xp = cnp.PyArray_DATA(x)
+    cdef void *wp = cnp.PyArray_DATA(w)
+    cdef int typenum = cnp.PyArray_TYPE(x)
+    cdef cnp.npy_intp nbias
+    _conv_desc(&d, params)
+    _geom(dy, dys, dyst)
+    _geom(x, xs, xst)
+    _geom(w, ws, wst)
+    _check(cc_conv2d_check(&d, xs, ws, ys), "")
+    for i in range(4):
+        if dys[i] != ys[i]:
+            raise ValueError(
+                f"grad_output must have the forward output's shape {tuple(ys[j] for j in range(4))}, "
+                f"got {tuple(dys[j] for j in range(4))}")
+    if want_dx:
+        dx = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>xs, typenum, 0)
+        dxp = cnp.PyArray_DATA(dx)
+    if want_dw:
+        dw = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ws, typenum, 0)
+        dwp = cnp.PyArray_DATA(dw)
+    if want_db:
+        nbias = ws[0]
+        db = cnp.PyArray_EMPTY(1, &nbias, typenum, 0)
+        dbp = cnp.PyArray_DATA(db)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_conv2d_backward_f32(&d, <const float *>dyp, dys, dyst, <const float *>xp, xs,
+                                        xst, <const float *>wp, ws, wst, <float *>dxp,
+                                        <float *>dwp, <float *>dbp, n_threads)
+    else:
+        with nogil:
+            st = cc_conv2d_backward_f64(&d, <const double *>dyp, dys, dyst, <const double *>xp,
+                                        xs, xst, <const double *>wp, ws, wst, <double *>dxp,
+                                        <double *>dwp, <double *>dbp, n_threads)
+    _check(st, "")
+    return dx, dw, db
+
+
+def max_pool2d_backward(cnp.ndarray dy, cnp.ndarray indices, tuple x_shape, int n_threads):
+    cdef int64_t dys[4]
+    cdef int64_t dyst[4]
+    cdef int64_t ixs[4]
+    cdef int64_t ixst[4]
+    cdef int64_t xs[4]
+    cdef cc_status st
+    cdef cnp.ndarray dx
+    cdef void *dyp = cnp.PyArray_DATA(dy)
+    cdef int64_t *ip = <int64_t *>cnp.PyArray_DATA(indices)
+    cdef void *dxp
+    cdef int typenum = cnp.PyArray_TYPE(dy)
+    _geom(dy, dys, dyst)
+    _geom(indices, ixs, ixst)
+    for i in range(4):
+        xs[i] = x_shape[i]
+    dx = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>xs, typenum, 0)
+    dxp = cnp.PyArray_DATA(dx)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_max_pool2d_backward_f32(<const float *>dyp, dys, dyst, ip, ixst, xs,
+                                            <float *>dxp, n_threads)
+    else:
+        with nogil:
+            st = cc_max_pool2d_backward_f64(<const double *>dyp, dys, dyst, ip, ixst, xs,
+                                            <double *>dxp, n_threads)
+    if st == CC_ERR_BAD_INDEX:
+        raise ValueError(f"indices: every index must lie in [0, H * W) = [0, {xs[2] * xs[3]})")
+    _check(st, "")
+    return dx
+
+
+def avg_pool2d_backward(cnp.ndarray dy, tuple x_shape, tuple params, int n_threads):
+    cdef cc_pool2d_desc d
+    cdef int64_t dys[4]
+    cdef int64_t dyst[4]
+    cdef int64_t xs[4]
+    cdef int64_t ys[4]
+    cdef cc_status st
+    cdef cnp.ndarray dx
+    cdef void *dyp = cnp.PyArray_DATA(dy)
+    cdef void *dxp
+    cdef int typenum = cnp.PyArray_TYPE(dy)
+    _pool_desc(&d, params)
+    _geom(dy, dys, dyst)
+    for i in range(4):
+        xs[i] = x_shape[i]
+    _check(cc_pool2d_check(&d, xs, ys), f"input_shape {x_shape}")
+    for i in range(4):
+        if dys[i] != ys[i]:
+            raise ValueError(
+                f"grad_output must have the forward output's shape {tuple(ys[j] for j in range(4))}, "
+                f"got {tuple(dys[j] for j in range(4))}")
+    dx = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>xs, typenum, 0)
+    dxp = cnp.PyArray_DATA(dx)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_avg_pool2d_backward_f32(&d, <const float *>dyp, dys, dyst, xs, <float *>dxp,
+                                            n_threads)
+    else:
+        with nogil:
+            st = cc_avg_pool2d_backward_f64(&d, <const double *>dyp, dys, dyst, xs, <double *>dxp,
+                                            n_threads)
+    _check(st, "")
+    return dx

@@ -3,8 +3,10 @@ argument, dtype conversion (docs/api.md), then one call into the compiled core."
 from __future__ import annotations
 
 import numbers
+from typing import Any, Literal, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from convcore import _core
 
@@ -14,9 +16,17 @@ __all__ = [
     "avg_pool2d",
     "global_avg_pool2d",
     "global_max_pool2d",
+    "conv2d_backward",
+    "max_pool2d_backward",
+    "avg_pool2d_backward",
     "get_num_threads",
     "set_num_threads",
 ]
+
+IntPair = Union[int, tuple[int, int]]
+Padding = Union[int, tuple[int, int], tuple[tuple[int, int], tuple[int, int]], Literal["same", "valid"]]
+PoolPadding = Union[int, tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]
+Array = npt.NDArray[Any]
 
 # Integers beyond this are rejected up front: the core works in int64 and products of
 # a few such values must still be representable for its overflow checks.
@@ -113,6 +123,8 @@ def _array(name, a):
             arr = np.asarray(a)
         except (ValueError, TypeError) as exc:
             raise TypeError(f"{name} could not be converted to an array: {exc}") from None
+    if not arr.dtype.isnative and arr.dtype.kind in "biuf":
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     kind = arr.dtype.kind
     if arr.dtype == np.float32 or arr.dtype == np.float64:
         pass
@@ -125,8 +137,6 @@ def _array(name, a):
             f"{name} must hold real numbers (float32/float64; float16, ints and bools are "
             f"converted), got dtype {arr.dtype}"
         )
-    if not arr.dtype.isnative:
-        arr = arr.astype(arr.dtype.newbyteorder("="))
     item = arr.dtype.itemsize
     if not arr.flags.aligned or any(s % item for s in arr.strides):
         arr = np.array(arr, order="C", copy=True)
@@ -140,58 +150,39 @@ def _same_dtype(**arrays):
         raise TypeError(f"all arrays of one call must share a dtype, got {listed}")
 
 
-def _input(x):
+def _input(x: Any) -> tuple[Array, bool]:
     """(x as 4-D, was_unbatched)."""
-    x = _array("input", x)
+    x = _array("x", x)
     if x.ndim == 4:
         return x, False
     if x.ndim == 3:
         return x[np.newaxis], True
-    raise ValueError(f"input must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
+    raise ValueError(f"x must be 4-D (N, C, H, W) or 3-D (C, H, W), got shape {x.shape}")
 
 
 # --------------------------------------------------------------------------- conv2d
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, *, out=None):
-    """2-D convolution (cross-correlation) with torch.nn.functional.conv2d's semantics.
-
-    input (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in // groups, kH, kW);
-    bias (C_out,) or None; stride, dilation: int or (h, w); padding: int, (ph, pw),
-    ((top, bottom), (left, right)), "same" or "valid"; groups divides C_in and C_out.
-    out: optional C-contiguous array of the result's shape and dtype to write into.
-    """
-    x, unbatched = _input(input)
-    w = _array("weight", weight)
-    if w.ndim != 4:
-        raise ValueError(
-            f"weight must be 4-D (out_channels, in_channels/groups, kH, kW), got shape {w.shape}"
-        )
-    b = None
-    if bias is not None:
-        b = _array("bias", bias)
-        if b.ndim != 1 or b.shape[0] != w.shape[0]:
-            raise ValueError(
-                f"bias must be 1-D of length out_channels={w.shape[0]}, got shape {b.shape}"
-            )
-    _same_dtype(input=x, weight=w, bias=b)
+def _conv_params(c_in, w_shape, stride, padding, dilation, groups):
+    """The 9 core parameters (strides, pads top/bottom/left/right, dilations, groups),
+    validated against the input's channel count and the weight's shape."""
     sh, sw = _pair("stride", stride, 1)
     dh, dw = _pair("dilation", dilation, 1)
     g = _int("groups", groups)
     if g < 1:
         raise ValueError(f"groups must be >= 1, got {groups!r}")
-    c_in, c_out = x.shape[1], w.shape[0]
+    c_out = w_shape[0]
     if c_in % g or c_out % g:
         raise ValueError(
             f"groups={g} must divide both in_channels={c_in} and out_channels={c_out}"
         )
-    if w.shape[1] * g != c_in:
+    if w_shape[1] * g != c_in:
         raise ValueError(
             f"weight: expected in_channels/groups = {c_in // g} (input has {c_in} channels, "
-            f"groups={g}), got weight of shape {w.shape}"
+            f"groups={g}), got weight of shape {w_shape}"
         )
-    kh, kw = w.shape[2], w.shape[3]
+    kh, kw = w_shape[2], w_shape[3]
     if kh < 1 or kw < 1:
-        raise ValueError(f"weight: kernel size must be >= 1, got shape {w.shape}")
+        raise ValueError(f"weight: kernel size must be >= 1, got shape {w_shape}")
     if isinstance(padding, str):
         if padding == "valid":
             pads = (0, 0, 0, 0)
@@ -204,11 +195,41 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, 
             raise ValueError(f"padding must be 'same', 'valid' or numbers, got {padding!r}")
     else:
         pads = _padding4(padding)
-    params = (sh, sw, pads[0], pads[1], pads[2], pads[3], dh, dw, g)
+    return (sh, sw, pads[0], pads[1], pads[2], pads[3], dh, dw, g)
+
+
+def conv2d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None = None,
+           stride: IntPair = 1, padding: Padding = 0, dilation: IntPair = 1, groups: int = 1,
+           *, out: Array | None = None) -> Array:
+    """2-D convolution (cross-correlation) with torch.nn.functional.conv2d's semantics.
+
+    x (N, C_in, H, W) or (C_in, H, W); weight (C_out, C_in // groups, kH, kW);
+    bias (C_out,) or None; stride, dilation: int or (h, w); padding: int, (ph, pw),
+    ((top, bottom), (left, right)), "same" or "valid"; groups divides C_in and C_out.
+    out: optional C-contiguous array of the result's shape and dtype to write into.
+    """
+    xa, unbatched = _input(x)
+    w = _array("weight", weight)
+    if w.ndim != 4:
+        raise ValueError(
+            f"weight must be 4-D (out_channels, in_channels/groups, kH, kW), got shape {w.shape}"
+        )
+    b = None
+    if bias is not None:
+        b = _array("bias", bias)
+        if b.ndim != 1 or b.shape[0] != w.shape[0]:
+            raise ValueError(
+                f"bias must be 1-D of length out_channels={w.shape[0]}, got shape {b.shape}"
+            )
+    _same_dtype(x=xa, weight=w, bias=b)
+    params = _conv_params(xa.shape[1], w.shape, stride, padding, dilation, groups)
+    target = None
     if out is not None:
-        shape = _core.conv2d_output_shape(x.shape, w.shape, params)
-        out = _check_out(out, shape, x.dtype, unbatched, input=x, weight=w, bias=b)
-    y = _core.conv2d(x, w, b, params, out, _num_threads)
+        shape = _core.conv2d_output_shape(xa.shape, w.shape, params)
+        target = _check_out(out, shape, xa.dtype, unbatched, x=xa, weight=w, bias=b)
+    y = _core.conv2d(xa, w, b, params, target, _num_threads)
+    if out is not None:
+        return out
     return y[0] if unbatched else y
 
 
@@ -234,6 +255,8 @@ def _check_out(out, shape, dtype, unbatched, **inputs):
 def _pool_params(kernel_size, stride, padding, dilation, ceil_mode, count_include_pad=True,
                  divisor_override=None):
     kh, kw = _pair("kernel_size", kernel_size, 1)
+    if kh * kw > np.iinfo(np.int64).max:
+        raise ValueError(f"kernel_size: the window's element count overflows int64, got {kernel_size!r}")
     if stride is None:
         sh, sw = kh, kw
     else:
@@ -257,44 +280,129 @@ def _pool_params(kernel_size, stride, padding, dilation, ceil_mode, count_includ
             div)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(x: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = None,
+               padding: PoolPadding = 0, dilation: IntPair = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
     """Max pooling with torch.nn.functional.max_pool2d's semantics: implicit -inf padding,
     NaN propagates, ties go to the first maximum. With return_indices, also returns int64
     indices h * W + w within each (n, c) plane."""
-    x, unbatched = _input(input)
+    xa, unbatched = _input(x)
     params = _pool_params(kernel_size, stride, padding, dilation, ceil_mode)
     ri = _bool("return_indices", return_indices)
-    res = _core.max_pool2d(x, params, ri, _num_threads)
+    res = _core.max_pool2d(xa, params, ri, _num_threads)
     if unbatched:
         return (res[0][0], res[1][0]) if ri else res[0]
     return res
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(x: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = None,
+               padding: PoolPadding = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Array:
     """Average pooling with torch.nn.functional.avg_pool2d's semantics (zero padding,
     count_include_pad, divisor_override, ceil_mode windows)."""
-    x, unbatched = _input(input)
+    xa, unbatched = _input(x)
     params = _pool_params(kernel_size, stride, padding, 1, ceil_mode, count_include_pad,
                           divisor_override)
-    y = _core.avg_pool2d(x, params, _num_threads)
+    y = _core.avg_pool2d(xa, params, _num_threads)
     return y[0] if unbatched else y
 
 
-def _global(input, is_max):
-    x, unbatched = _input(input)
-    if x.shape[2] == 0 or x.shape[3] == 0:
-        raise ValueError(f"input must have H, W >= 1 for global pooling, got shape {x.shape}")
-    y = _core.global_pool2d(x, is_max, _num_threads)
+def _global(x, is_max):
+    xa, unbatched = _input(x)
+    if xa.shape[2] == 0 or xa.shape[3] == 0:
+        raise ValueError(f"x must have H, W >= 1 for global pooling, got shape {xa.shape}")
+    y = _core.global_pool2d(xa, is_max, _num_threads)
     return y[0] if unbatched else y
 
 
-def global_avg_pool2d(input):
+def global_avg_pool2d(x: npt.ArrayLike) -> Array:
     """Mean over each (n, c) plane: (N, C, H, W) -> (N, C, 1, 1)."""
-    return _global(input, False)
+    return _global(x, False)
 
 
-def global_max_pool2d(input):
+def global_max_pool2d(x: npt.ArrayLike) -> Array:
     """Max over each (n, c) plane, NaN propagating: (N, C, H, W) -> (N, C, 1, 1)."""
-    return _global(input, True)
+    return _global(x, True)
+
+
+# ------------------------------------------------------------------------- backward
+
+def _grad_output(grad_output, unbatched):
+    g = _array("grad_output", grad_output)
+    want = 3 if unbatched else 4
+    if g.ndim != want:
+        raise ValueError(f"grad_output must be {want}-D like the forward output, got shape {g.shape}")
+    return g[np.newaxis] if unbatched else g
+
+
+def _input_shape(input_shape):
+    """(N, C, H, W) or (C, H, W) of non-negative ints -> (4-tuple, was_unbatched)."""
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (3, 4):
+        raise ValueError(f"input_shape must be (N, C, H, W) or (C, H, W), got {input_shape!r}")
+    shape = tuple(_int("input_shape", v) for v in input_shape)
+    if min(shape) < 0:
+        raise ValueError(f"input_shape must be non-negative, got {input_shape!r}")
+    return ((1,) + shape, True) if len(shape) == 3 else (shape, False)
+
+
+def conv2d_backward(grad_output: npt.ArrayLike, x: npt.ArrayLike, weight: npt.ArrayLike,
+                    stride: IntPair = 1, padding: Padding = 0, dilation: IntPair = 1,
+                    groups: int = 1, *, input_grad: bool = True, weight_grad: bool = True,
+                    bias_grad: bool = True) -> tuple[Array | None, Array | None, Array | None]:
+    """Gradients of conv2d with respect to input, weight and bias, given grad_output
+    (dL/dy). Returns (grad_input, grad_weight, grad_bias); those not asked for are None.
+    Weight and bias gradients are bit-identical for any thread count."""
+    xa, unbatched = _input(x)
+    w = _array("weight", weight)
+    if w.ndim != 4:
+        raise ValueError(
+            f"weight must be 4-D (out_channels, in_channels/groups, kH, kW), got shape {w.shape}"
+        )
+    g = _grad_output(grad_output, unbatched)
+    _same_dtype(grad_output=g, x=xa, weight=w)
+    params = _conv_params(xa.shape[1], w.shape, stride, padding, dilation, groups)
+    dx, dw, db = _core.conv2d_backward(
+        g, xa, w, params, _bool("input_grad", input_grad), _bool("weight_grad", weight_grad),
+        _bool("bias_grad", bias_grad), _num_threads,
+    )
+    if unbatched and dx is not None:
+        dx = dx[0]
+    return dx, dw, db
+
+
+def max_pool2d_backward(grad_output: npt.ArrayLike, indices: npt.ArrayLike,
+                        input_shape: tuple[int, ...]) -> Array:
+    """Gradient of max_pool2d: each grad_output element goes to the input position its
+    index names (indices from max_pool2d(..., return_indices=True)). Indices are checked
+    to lie inside their plane."""
+    shape, unbatched = _input_shape(input_shape)
+    g = _grad_output(grad_output, unbatched)
+    idx = np.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"indices must be integers, got dtype {idx.dtype}")
+    if idx.dtype != np.int64 or not idx.dtype.isnative or not idx.flags.aligned:
+        idx = idx.astype(np.int64)
+    if unbatched:
+        idx = idx[np.newaxis] if idx.ndim == 3 else idx
+    if idx.shape != g.shape:
+        raise ValueError(f"indices must have grad_output's shape {g.shape}, got {idx.shape}")
+    if g.shape[0] != shape[0] or g.shape[1] != shape[1]:
+        raise ValueError(
+            f"input_shape {input_shape!r} does not match grad_output's batch and channels {g.shape[:2]}"
+        )
+    dx = _core.max_pool2d_backward(g, idx, shape, _num_threads)
+    return dx[0] if unbatched else dx
+
+
+def avg_pool2d_backward(grad_output: npt.ArrayLike, input_shape: tuple[int, ...],
+                        kernel_size: IntPair, stride: IntPair | None = None,
+                        padding: PoolPadding = 0, ceil_mode: bool = False,
+                        count_include_pad: bool = True,
+                        divisor_override: int | None = None) -> Array:
+    """Gradient of avg_pool2d with the same arguments as the forward call."""
+    shape, unbatched = _input_shape(input_shape)
+    g = _grad_output(grad_output, unbatched)
+    params = _pool_params(kernel_size, stride, padding, 1, ceil_mode, count_include_pad,
+                          divisor_override)
+    dx = _core.avg_pool2d_backward(g, shape, params, _num_threads)
+    return dx[0] if unbatched else dx

@@ -1,0 +1,143 @@
+"""Thread counts never change results; concurrent calls from Python threads are safe."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import convcore as cc
+import reference as R
+from helpers import assert_close, assert_same_bits, rand
+
+DTYPES = [np.float32, np.float64]
+THREAD_COUNTS = [1, 2, 3, 5, 8]
+
+
+def workloads(dtype, seed=50):
+    """(name, function) pairs covering every op and kernel path."""
+    rng = np.random.default_rng(seed)
+    x = rand(rng, (3, 16, 23, 21), dtype)
+    x[1, 3, 4, 5] = np.nan
+    xs = rand(rng, (5, 16, 23, 21), dtype)
+    w = rand(rng, (24, 16, 3, 3), dtype)
+    w1 = rand(rng, (33, 16, 1, 1), dtype)
+    wd = rand(rng, (32, 1, 5, 5), dtype)
+    wg = rand(rng, (12, 4, 3, 3), dtype)
+    b = rand(rng, (24,), dtype)
+    xl = rand(rng, (2, 64, 30, 30), dtype)
+    wl = rand(rng, (80, 64, 3, 3), dtype)
+    return [
+        ("conv_large", lambda: cc.conv2d(xl, wl, padding=1)),
+        ("conv3x3", lambda: cc.conv2d(xs, w, b, padding=1)),
+        ("conv3x3_strided", lambda: cc.conv2d(xs, w, stride=2, padding=((0, 1), (1, 2)),
+                                              dilation=2)),
+        ("conv1x1", lambda: cc.conv2d(xs, w1)),
+        ("depthwise", lambda: cc.conv2d(xs, wd, padding=2, groups=16)),
+        ("grouped", lambda: cc.conv2d(xs, wg, padding=1, groups=4)),
+        ("conv_batch1", lambda: cc.conv2d(xs[:1], w, b, padding=1)),
+        ("max_pool", lambda: cc.max_pool2d(x, 3, 2, 1, return_indices=True)),
+        ("max_pool_ceil", lambda: cc.max_pool2d(x, 2, ceil_mode=True, return_indices=True)),
+        ("avg_pool", lambda: cc.avg_pool2d(x, 3, 2, 1, ceil_mode=True)),
+        ("avg_pool_nopad", lambda: cc.avg_pool2d(x, 3, 1, 1, count_include_pad=False)),
+        ("global_avg", lambda: cc.global_avg_pool2d(x)),
+        ("global_max", lambda: cc.global_max_pool2d(x)),
+    ]
+
+
+def as_tuple(result):
+    return result if isinstance(result, tuple) else (result,)
+
+
+def test_get_set_num_threads(restore_threads):
+    n = cc.get_num_threads()
+    assert isinstance(n, int) and n >= 1
+    for k in (1, 3, 8):
+        cc.set_num_threads(k)
+        assert cc.get_num_threads() == k
+    cc.set_num_threads(None)
+    assert cc.get_num_threads() == restore_threads
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_thread_counts_bit_identical(dtype, restore_threads):
+    work = workloads(dtype)
+    cc.set_num_threads(1)
+    expected = {name: as_tuple(f()) for name, f in work}
+    for n in THREAD_COUNTS[1:]:
+        cc.set_num_threads(n)
+        assert cc.get_num_threads() == n
+        for name, f in work:
+            for got, want in zip(as_tuple(f()), expected[name]):
+                assert_same_bits(got, want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_more_threads_than_work(dtype, restore_threads):
+    rng = np.random.default_rng(51)
+    x = rand(rng, (1, 1, 2, 3), dtype)
+    w = rand(rng, (1, 1, 2, 2), dtype)
+    results = []
+    for n in THREAD_COUNTS:
+        cc.set_num_threads(n)
+        results.append((cc.conv2d(x, w, padding=1), cc.max_pool2d(x, 2, ceil_mode=True),
+                        cc.avg_pool2d(x, 1), cc.global_avg_pool2d(x)))
+    assert_close(results[0][0], R.conv2d(x, w, padding=1), dtype)
+    for r in results[1:]:
+        for a, b in zip(r, results[0]):
+            assert_same_bits(a, b)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_concurrent_python_threads(dtype, restore_threads):
+    cc.set_num_threads(2)
+    work = workloads(dtype, seed=52)
+    expected = {name: as_tuple(f()) for name, f in work}
+    errors = []
+    barrier = threading.Barrier(8)
+
+    def worker(tid):
+        try:
+            barrier.wait()
+            for rep in range(4):
+                for k in range(len(work)):
+                    name, f = work[(k + tid + rep) % len(work)]
+                    for got, want in zip(as_tuple(f()), expected[name]):
+                        assert_same_bits(got, want)
+        except BaseException as exc:  # reported by the main thread
+            errors.append((tid, repr(exc)))
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    assert not errors, errors
+
+
+def test_concurrent_calls_with_different_shapes():
+    """Each thread calls with its own shapes and dtype; all results are right."""
+    rng = np.random.default_rng(53)
+    jobs = []
+    for t in range(8):
+        dtype = DTYPES[t % 2]
+        x = rand(rng, (1 + t % 3, 2 + t, 7 + t, 9 - t % 4), dtype)
+        w = rand(rng, (3 + t, 2 + t, 1 + t % 4, 2), dtype)
+        jobs.append((x, w, R.conv2d(x, w, padding=1), R.max_pool2d(x, 2, 1, 1)[0]))
+    errors = []
+
+    def worker(x, w, ref_conv, ref_max):
+        try:
+            for _ in range(10):
+                assert_close(cc.conv2d(x, w, padding=1), ref_conv, x.dtype)
+                np.testing.assert_array_equal(cc.max_pool2d(x, 2, 1, 1), ref_max.astype(x.dtype))
+        except BaseException as exc:
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=worker, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    assert not errors, errors
