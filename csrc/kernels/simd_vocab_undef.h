@@ -24,3 +24,4 @@
 #undef CC_NVWIDE
 #undef CC_MRMAX
 #undef CC_MR_NV
+#undef CC_VQUOT

@@ -53,6 +53,20 @@ CC_INLINE __m512d cc_even_f64__avx512(const double *p, int lo, int hi, __m512d f
     const __m512d b = _mm512_mask_loadu_pd(fill, CC_RANGE8(lo1, hi1 > lo1 ? hi1 : lo1), p + 8);
     return _mm512_permutex2var_pd(a, even, b);
 }
+/* s / d from r = RN(1 / d): q = s * r corrected once by the exact remainder s - q * d;
+ * where s is not finite the remainder is NaN and q itself is the answer. */
+CC_INLINE __m512 cc_quot_f32__avx512(__m512 s, __m512 d, __m512 r)
+{
+    const __m512 q = _mm512_mul_ps(s, r), rem = _mm512_fnmadd_ps(q, d, s);
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(rem, rem, _CMP_UNORD_Q),
+                                _mm512_fmadd_ps(rem, r, q), q);
+}
+CC_INLINE __m512d cc_quot_f64__avx512(__m512d s, __m512d d, __m512d r)
+{
+    const __m512d q = _mm512_mul_pd(s, r), rem = _mm512_fnmadd_pd(q, d, s);
+    return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(rem, rem, _CMP_UNORD_Q),
+                                _mm512_fmadd_pd(rem, r, q), q);
+}
 CC_INLINE __m512 cc_selmax_f32__avx512(__m512 v, __m512 cur)
 {
     const __mmask16 m = _mm512_cmp_ps_mask(v, cur, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
@@ -85,6 +99,7 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define CC_VADD(a, b) _mm512_add_ps(a, b)
 #define CC_VDIV(a, b) _mm512_div_ps(a, b)
 #define CC_VSEL_MAX(v, cur) cc_selmax_f32__avx512(v, cur)
+#define CC_VQUOT(s, d, r) cc_quot_f32__avx512(s, d, r)
 #define CC_VMUL(a, b) _mm512_mul_ps(a, b)
 #define CC_VLOADR(p, lo, hi, f) _mm512_mask_loadu_ps(f, CC_RANGE16(lo, hi), p)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx512(p, lo, hi, f)
@@ -113,6 +128,7 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define CC_VADD(a, b) _mm512_add_pd(a, b)
 #define CC_VDIV(a, b) _mm512_div_pd(a, b)
 #define CC_VSEL_MAX(v, cur) cc_selmax_f64__avx512(v, cur)
+#define CC_VQUOT(s, d, r) cc_quot_f64__avx512(s, d, r)
 #define CC_VMUL(a, b) _mm512_mul_pd(a, b)
 #define CC_VLOADR(p, lo, hi, f) _mm512_mask_loadu_pd(f, CC_RANGE8(lo, hi), p)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f64__avx512(p, lo, hi, f)
