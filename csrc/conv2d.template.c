@@ -117,12 +117,14 @@ static void CC_FN(pack_tile)(const cc_kernels *kern, const TYPE *bimg, const int
 
 /* Work split of the indexed GEMM of one round of images (see conv_gemm). */
 typedef struct CC_FN(gemm_plan) {
-    int64_t mc, n_ib;      /* rows per row block (a multiple of mr), row blocks per group */
+    int64_t unit, panels;  /* row blocks are made of whole units of rows; units per group */
+    int64_t n_ib;          /* row blocks per group: block b holds units [b*panels/n_ib, ..) */
     int64_t n_jc;          /* column blocks per (image, group, row block) */
 } CC_FN(gemm_plan);
 
 /* Row blocks: as many rows as keep the block's weights (mc x kdim) within CC_A_BLOCK_BYTES
- * (they are reused from L2 by every column tile), at most CC_MC_MAX, spread evenly.
+ * (they are reused from L2 by every column tile), at most CC_MC_MAX; the mr-row panels are
+ * spread over the blocks as evenly as they go (so the threads get equal rows).
  * When the (image, group) units do not divide evenly among the threads (batch-1 layers),
  * each unit is also split, along whichever operand is smaller to duplicate: by columns
  * when the weights (kg x kdim) are smaller than the unit's B (kdim x P), since every
@@ -150,9 +152,9 @@ static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t 
             while (n_jc < tiles && (units * n_ib * n_jc) % nt) ++n_jc;
         }
     }
-    const int64_t per_block = cc_ceil_div(panels, n_ib);
-    plan->mc = per_block * mr;
-    plan->n_ib = cc_ceil_div(panels, per_block);
+    plan->unit = mr;
+    plan->panels = panels;
+    plan->n_ib = cc_min64(n_ib, panels);
     plan->n_jc = n_jc;
 }
 
@@ -193,6 +195,9 @@ static void CC_FN(tile_span)(int64_t tt, int64_t nvec, int nvmax, int nvw, int64
     *nv = (int)((tt + 1) * nvec / tiles - *v0);
 }
 
+/* Multiply-adds under which a convolution runs on one thread (about 5 us of work). */
+#define CC_SERIAL_MACS 1.0e6
+
 /* Bytes of one packed B block (kc rows of a column tile), meant to stay in L1 while every
  * row panel of the block runs over it. */
 #ifndef CC_B_BLOCK_BYTES
@@ -227,8 +232,6 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     const int nvmax = kern->CC_FN(gemm_sp).nv;
     const int nvw = kern->CC_FN(gemm_sp).nv_wide, mrw = kern->CC_FN(gemm_sp).mr_wide;
     const int64_t nrw = (int64_t)vw * nvw; /* the widest tile */
-    /* row blocks hold whole panels of both tile heights */
-    const int mr_blk = nvw > nvmax ? (int)(mr / CC_FN(gcd64)(mr, mrw) * mrw) : mr;
     const int64_t N = xs[0], C = xs[1], H = xs[2], W = xs[3];
     const int64_t G = d->groups, cg = ws[1], c_out = ws[0], kg = c_out / G;
     const int64_t kh = ws[2], kw = ws[3], taps = kh * kw, kdim = cg * taps;
@@ -242,6 +245,9 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     TYPE *pbuf = NULL, *tbuf = NULL, *bias_c = NULL, *wcopy = NULL;
     cc_phase_geom pg;
     cc_status status = CC_OK;
+
+    /* below a few microseconds of work, waking more threads costs more than it saves */
+    if ((double)N * (double)c_out * (double)P * (double)kdim < CC_SERIAL_MACS) nt = 1;
 
     if (in_place) {
         ph_h = H; ph_w = W; cs = xst[1]; img_elems = 0;
@@ -290,8 +296,12 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
         round_imgs = cc_max64(1, cc_min64(N, round_imgs));
     }
     CC_FN(gemm_plan) plan;
-    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, P, tiles, mr_blk, nt, &plan);
-    const int64_t mc = plan.mc, n_ib = plan.n_ib, n_jc = plan.n_jc;
+    /* row blocks in panels of the kernel that does most columns: the wide one only when it
+     * is the single tile of every row (else a wide tile's last panel in a block may be
+     * partial, a small waste) */
+    const int only_wide = nvw > nvmax && nvec == nvw;
+    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, P, tiles, only_wide ? mrw : mr, nt, &plan);
+    const int64_t n_ib = plan.n_ib, n_jc = plan.n_jc;
     /* the packed B of a whole column block, when small enough to keep (see the task loop) */
     const int64_t max_block_tiles = cc_ceil_div(tiles, n_jc);
     const int cache_b = !direct_b && n_ib > 1 &&
@@ -359,7 +369,8 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                 const int64_t jb = rem % n_jc; rem /= n_jc;
                 const int64_t ib = rem % n_ib; rem /= n_ib;
                 const int64_t g = rem % G, n = n0 + rem / G;
-                const int64_t i0 = ib * mc, rows = cc_min64(mc, kg - i0);
+                const int64_t i0 = ib * plan.panels / n_ib * plan.unit;
+                const int64_t rows = cc_min64((ib + 1) * plan.panels / n_ib * plan.unit, kg) - i0;
                 if (rows <= 0) continue;
                 const TYPE *bimg = in_place ? x + n * xst[0] + g * cg * xst[1]
                                             : pbuf + (n - n0) * img_elems + g * cg * cs;
