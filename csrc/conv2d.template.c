@@ -4,16 +4,15 @@
  *   - C_in / groups == 0: the output is the bias (or zero).
  *   - C_in / groups == 1 and groups > 1 (depthwise, any depth multiplier): a direct
  *     per-plane kernel; parallel over (image, output channel) planes.
- *   - otherwise a packed GEMM per (image, group): Y[Kg x P] = W_g[Kg x K] * cols[K x P]
- *     with K = C_in/groups * kh * kw and P = OH * OW. The column matrix is never built
- *     whole: each task packs a CC_GEMM_KC x nc block of it straight from the input
- *     (im2col fused into packing; for 1x1 unpadded stride-1 it is a plain copy). The
- *     weights are packed once per call into MR-row panels.
- * Loop order inside a task (BLIS): k blocks (pc) -> pack B block -> nr column panels (jr)
- * -> mr row panels (ir) -> micro-kernel; the B panel stays in L1 across the ir loop.
- * Threads: one flat task index over (image, group, column block, row block); each task
- * owns disjoint output tiles and sums k in a fixed order, so results are bit-identical
- * for every thread count. Block sizes may follow the thread count; KC never does.
+ *   - otherwise a GEMM per (image, group), Y[Kg x P] = W_g[Kg x kdim] * X[kdim x P], with
+ *     kdim = C_in/groups * kh * kw and P = OH * OW, that never builds the column matrix:
+ *     the input is laid out once as zero-padded stride phases (or read in place), in which
+ *     every tap of a window row is a dense run; the weights are read in place. See
+ *     conv_gemm for the blocking.
+ * Threads: one flat task index over (image, group, row block, column block); each task
+ * owns disjoint output tiles and every output is one fused multiply-add chain over the
+ * whole reduction in a fixed order, so results are bit-identical for every thread count
+ * (and for every blocking: the micro-kernels resume each chain from C).
  */
 
 static void CC_FN(fill_bias)(TYPE *y, int64_t planes, int64_t c_out, int64_t plane,
@@ -118,12 +117,14 @@ static void CC_FN(pack_tile)(const cc_kernels *kern, const TYPE *bimg, const int
 
 /* Work split of the indexed GEMM of one round of images (see conv_gemm). */
 typedef struct CC_FN(gemm_plan) {
-    int64_t mc, n_ib;      /* rows per row block (a multiple of mr), row blocks per group */
+    int64_t unit, panels;  /* row blocks are made of whole units of rows; units per group */
+    int64_t n_ib;          /* row blocks per group: block b holds units [b*panels/n_ib, ..) */
     int64_t n_jc;          /* column blocks per (image, group, row block) */
 } CC_FN(gemm_plan);
 
 /* Row blocks: as many rows as keep the block's weights (mc x kdim) within CC_A_BLOCK_BYTES
- * (they are reused from L2 by every column tile), at most CC_MC_MAX, spread evenly.
+ * (they are reused from L2 by every column tile), at most CC_MC_MAX; the mr-row panels are
+ * spread over the blocks as evenly as they go (so the threads get equal rows).
  * When the (image, group) units do not divide evenly among the threads (batch-1 layers),
  * each unit is also split, along whichever operand is smaller to duplicate: by columns
  * when the weights (kg x kdim) are smaller than the unit's B (kdim x P), since every
@@ -151,11 +152,51 @@ static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t 
             while (n_jc < tiles && (units * n_ib * n_jc) % nt) ++n_jc;
         }
     }
-    const int64_t per_block = cc_ceil_div(panels, n_ib);
-    plan->mc = per_block * mr;
-    plan->n_ib = cc_ceil_div(panels, per_block);
+    plan->unit = mr;
+    plan->panels = panels;
+    plan->n_ib = cc_min64(n_ib, panels);
     plan->n_jc = n_jc;
 }
+
+/* Column tiles over nvec vectors: up to nvmax vectors each (the main kernel), and when the
+ * target has a wider kernel (nvw > nvmax, fewer rows), tiles of nvmax and nvw vectors only,
+ * which avoids the narrow tiles (1 or 2 vectors: few accumulators per loaded value). Else
+ * balanced tiles (a 4-vector row runs as 2 + 2). */
+static int64_t CC_FN(tile_count)(int64_t nvec, int nvmax, int nvw)
+{
+    if (nvw > nvmax && nvmax == 3 && nvw == 4) {
+        if (nvec <= 4) return 1;
+        if (nvec == 5) return 2;
+        return (nvec - 4 * (nvec % 3)) / 3 + nvec % 3;
+    }
+    return cc_ceil_div(nvec, nvmax);
+}
+
+static void CC_FN(tile_span)(int64_t tt, int64_t nvec, int nvmax, int nvw, int64_t *v0, int *nv)
+{
+    if (nvw > nvmax && nvmax == 3 && nvw == 4) {
+        if (nvec <= 4) {
+            *v0 = 0;
+            *nv = (int)nvec;
+            return;
+        }
+        if (nvec == 5) {
+            *v0 = tt == 0 ? 0 : 2;
+            *nv = tt == 0 ? 2 : 3;
+            return;
+        }
+        const int64_t wide = nvec % 3, narrow = (nvec - 4 * wide) / 3; /* 3 * narrow + 4 * wide */
+        *v0 = tt < narrow ? 3 * tt : 3 * narrow + 4 * (tt - narrow);
+        *nv = tt < narrow ? 3 : 4;
+        return;
+    }
+    const int64_t tiles = cc_ceil_div(nvec, nvmax);
+    *v0 = tt * nvec / tiles;
+    *nv = (int)((tt + 1) * nvec / tiles - *v0);
+}
+
+/* Multiply-adds under which a convolution runs on one thread (about 5 us of work). */
+#define CC_SERIAL_MACS 1.0e6
 
 /* Bytes of one packed B block (kc rows of a column tile), meant to stay in L1 while every
  * row panel of the block runs over it. */
@@ -188,7 +229,9 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
 {
     const cc_kernels *kern = cc_active_kernels();
     const int mr = kern->CC_FN(gemm_sp).mr, vw = kern->CC_FN(gemm_sp).vw;
-    const int nvmax = kern->CC_FN(gemm_sp).nv, nr = vw * nvmax;
+    const int nvmax = kern->CC_FN(gemm_sp).nv;
+    const int nvw = kern->CC_FN(gemm_sp).nv_wide, mrw = kern->CC_FN(gemm_sp).mr_wide;
+    const int64_t nrw = (int64_t)vw * nvw; /* the widest tile */
     const int64_t N = xs[0], C = xs[1], H = xs[2], W = xs[3];
     const int64_t G = d->groups, cg = ws[1], c_out = ws[0], kg = c_out / G;
     const int64_t kh = ws[2], kw = ws[3], taps = kh * kw, kdim = cg * taps;
@@ -202,6 +245,9 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     TYPE *pbuf = NULL, *tbuf = NULL, *bias_c = NULL, *wcopy = NULL;
     cc_phase_geom pg;
     cc_status status = CC_OK;
+
+    /* below a few microseconds of work, waking more threads costs more than it saves */
+    if ((double)N * (double)c_out * (double)P * (double)kdim < CC_SERIAL_MACS) nt = 1;
 
     if (in_place) {
         ph_h = H; ph_w = W; cs = xst[1]; img_elems = 0;
@@ -231,13 +277,14 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
      *           share a packing. Measured: the in-place kernel runs about 8% slower, and a
      *           packing costs about 0.45 panel-passes over the same columns. */
     const int64_t panels_k = cc_ceil_div(kg, mr);
-    const int64_t row_vecs = cc_ceil_div(OW, vw), row_tiles = cc_ceil_div(row_vecs, nvmax);
+    const int64_t row_vecs = cc_ceil_div(OW, vw);
+    const int64_t row_tiles = CC_FN(tile_count)(row_vecs, nvmax, nvw);
     const int64_t nvec_p = cc_ceil_div(P, vw);
     const int direct_b = (double)panels_k * 1.08 * (double)(OH * row_vecs) <
                          ((double)panels_k + 0.45) * (double)nvec_p;
     const int64_t nvec = direct_b ? row_vecs : nvec_p;
-    const int64_t tiles = direct_b ? OH * row_tiles : cc_ceil_div(nvec, nvmax);
-    const int64_t kc = cc_max64(8, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * nr));
+    const int64_t tiles = direct_b ? OH * row_tiles : CC_FN(tile_count)(nvec, nvmax, nvw);
+    const int64_t kc = cc_max64(8, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * nrw));
 
     /* images per round: the phase buffers of a round stay within about 1 MiB per thread */
     if (in_place) {
@@ -249,21 +296,25 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
         round_imgs = cc_max64(1, cc_min64(N, round_imgs));
     }
     CC_FN(gemm_plan) plan;
-    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, P, tiles, mr, nt, &plan);
-    const int64_t mc = plan.mc, n_ib = plan.n_ib, n_jc = plan.n_jc;
+    /* row blocks in panels of the kernel that does most columns: the wide one only when it
+     * is the single tile of every row (else a wide tile's last panel in a block may be
+     * partial, a small waste) */
+    const int only_wide = nvw > nvmax && nvec == nvw;
+    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, P, tiles, only_wide ? mrw : mr, nt, &plan);
+    const int64_t n_ib = plan.n_ib, n_jc = plan.n_jc;
     /* the packed B of a whole column block, when small enough to keep (see the task loop) */
     const int64_t max_block_tiles = cc_ceil_div(tiles, n_jc);
     const int cache_b = !direct_b && n_ib > 1 &&
-                        (double)kdim * (double)(max_block_tiles * nr) * (double)sizeof(TYPE) <=
+                        (double)kdim * (double)(max_block_tiles * nrw) * (double)sizeof(TYPE) <=
                             (double)CC_B_CACHE_BYTES;
     /* + vw: the packing's whole-vector stores may run past the last row */
-    const int64_t bpack_elems = (cache_b ? kdim * max_block_tiles * nr : kc * nr) + vw;
+    const int64_t bpack_elems = (cache_b ? kdim * max_block_tiles * nrw : kc * nrw) + vw;
 
     boff = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * kdim);
     if (!in_place)
         pbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (round_imgs * img_elems + vw));
     tbuf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * bpack_elems);
-    if (bias) bias_c = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (c_out + mr));
+    if (bias) bias_c = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * c_out);
     if (!w_dense) wcopy = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * c_out * kdim);
     if (!boff || (!in_place && !pbuf) || !tbuf || (bias && !bias_c) || (!w_dense && !wcopy)) {
         status = CC_ERR_NO_MEMORY;
@@ -318,7 +369,8 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                 const int64_t jb = rem % n_jc; rem /= n_jc;
                 const int64_t ib = rem % n_ib; rem /= n_ib;
                 const int64_t g = rem % G, n = n0 + rem / G;
-                const int64_t i0 = ib * mc, rows = cc_min64(mc, kg - i0);
+                const int64_t i0 = ib * plan.panels / n_ib * plan.unit;
+                const int64_t rows = cc_min64((ib + 1) * plan.panels / n_ib * plan.unit, kg) - i0;
                 if (rows <= 0) continue;
                 const TYPE *bimg = in_place ? x + n * xst[0] + g * cg * xst[1]
                                             : pbuf + (n - n0) * img_elems + g * cg * cs;
@@ -331,23 +383,28 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                 const int fill = cache_b && (n != cached_n || g != cached_g || jb != cached_jb);
                 if (direct_b) {
                     for (int64_t tt = t0; tt < t1; ++tt) {
-                        const int64_t oh = tt / row_tiles, r = tt % row_tiles;
-                        const int64_t v0 = r * nvec / row_tiles, v1 = (r + 1) * nvec / row_tiles;
-                        const int64_t ow0 = v0 * vw, width = cc_min64(v1 * vw, OW) - ow0;
-                        const CC_FN(cc_gemm_ind) ukr = kern->CC_FN(gemm_sp).ind[v1 - v0 - 1];
-                        for (int64_t ir = 0; ir < rows; ir += mr)
+                        const int64_t oh = tt / row_tiles;
+                        int64_t v0;
+                        int nv;
+                        CC_FN(tile_span)(tt % row_tiles, nvec, nvmax, nvw, &v0, &nv);
+                        const int64_t ow0 = v0 * vw, width = cc_min64((v0 + nv) * vw, OW) - ow0;
+                        const CC_FN(cc_gemm_ind) ukr = kern->CC_FN(gemm_sp).ind[nv - 1];
+                        const int mrt = nv > nvmax ? mrw : mr;
+                        for (int64_t ir = 0; ir < rows; ir += mrt)
                             ukr(kdim, ablk + ir * lda, lda, bimg + oh * ph_w + ow0, boff,
-                                yblk + ir * P + oh * OW + ow0, P, cc_min64(mr, rows - ir), width,
+                                yblk + ir * P + oh * OW + ow0, P, cc_min64(mrt, rows - ir), width,
                                 bblk ? bblk + ir : NULL, 0);
                     }
                     continue;
                 }
                 for (int64_t tt = t0; tt < t1; ++tt) {
-                    const int64_t v0 = tt * nvec / tiles, v1 = (tt + 1) * nvec / tiles;
-                    const int64_t p0 = v0 * vw, width = cc_min64(v1 * vw, P) - p0;
-                    const int nv = (int)(v1 - v0);
+                    int64_t v0;
+                    int nv;
+                    CC_FN(tile_span)(tt, nvec, nvmax, nvw, &v0, &nv);
+                    const int64_t p0 = v0 * vw, width = cc_min64((v0 + nv) * vw, P) - p0;
                     const CC_FN(cc_gemm_sp) ukr = kern->CC_FN(gemm_sp).fn[nv - 1];
-                    TYPE *btile = cache_b ? bpack + (tt - t0) * kdim * nr : bpack;
+                    const int mrt = nv > nvmax ? mrw : mr;
+                    TYPE *btile = cache_b ? bpack + (tt - t0) * kdim * nrw : bpack;
                     if (!cache_b || fill)
                         CC_FN(tile_segments)(p0, width, OW, ph_w, &segs);
                     if (fill)
@@ -359,9 +416,9 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                         if (!cache_b)
                             CC_FN(pack_tile)(kern, bimg, boff + pc, kcc, &segs, p0, width, OW,
                                              ph_w, nv, vw, !in_place, btile);
-                        for (int64_t ir = 0; ir < rows; ir += mr)
+                        for (int64_t ir = 0; ir < rows; ir += mrt)
                             ukr(kcc, ablk + ir * lda + pc, lda, bblock, yblk + ir * P + p0, P,
-                                cc_min64(mr, rows - ir), width,
+                                cc_min64(mrt, rows - ir), width,
                                 (bblk && pc == 0) ? bblk + ir : NULL, pc > 0);
                     }
                 }

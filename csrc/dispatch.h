@@ -68,15 +68,21 @@ typedef void (*cc_dw_plane_f64)(const cc_plane_geom *g, const double *x, int64_t
                                 int64_t xs_w, const double *w, int64_t ws_h, int64_t ws_w,
                                 double bias, double *y);
 
-/* Pooling over one plane; indices may be NULL. */
-typedef void (*cc_max_plane_f32)(const cc_plane_geom *g, const float *x, int64_t xs_h,
-                                 int64_t xs_w, float *y, int64_t *indices);
-typedef void (*cc_max_plane_f64)(const cc_plane_geom *g, const double *x, int64_t xs_h,
-                                 int64_t xs_w, double *y, int64_t *indices);
-typedef void (*cc_avg_plane_f32)(const cc_plane_geom *g, const float *x, int64_t xs_h,
-                                 int64_t xs_w, float *y);
-typedef void (*cc_avg_plane_f64)(const cc_plane_geom *g, const double *x, int64_t xs_h,
-                                 int64_t xs_w, double *y);
+/* Pooling over planes [first, first + count) of an (N, C, H, W) input: plane t reads
+ * x + (t / channels) * xs_n + (t % channels) * xs_c (rows xs_h, columns xs_w apart) and
+ * writes the dense out_h x out_w plane at y + t * out_h * out_w (indices likewise; may be
+ * NULL). One call per thread's range, so per-call setup is shared by its planes. */
+typedef struct cc_plane_range {
+    int64_t xs_n, xs_c, xs_h, xs_w, channels, first, count;
+} cc_plane_range;
+typedef void (*cc_max_plane_f32)(const cc_plane_geom *g, const float *x, const cc_plane_range *r,
+                                 float *y, int64_t *indices);
+typedef void (*cc_max_plane_f64)(const cc_plane_geom *g, const double *x,
+                                 const cc_plane_range *r, double *y, int64_t *indices);
+typedef void (*cc_avg_plane_f32)(const cc_plane_geom *g, const float *x, const cc_plane_range *r,
+                                 float *y);
+typedef void (*cc_avg_plane_f64)(const cc_plane_geom *g, const double *x,
+                                 const cc_plane_range *r, double *y);
 
 /* Runs iters rounds of independent FMA chains over acc (CC_PEAK_LANES floats); for
  * measuring the machine's peak. Returns the flop count performed. */
@@ -91,13 +97,15 @@ typedef struct cc_kernels {
         cc_gemm_sp_f32 fn[CC_GEMM_NV_MAX];
         cc_gemm_ind_f32 ind[CC_GEMM_NV_MAX];
         cc_pack_seg_f32 pack;
-        int mr, vw, nv;
+        int mr, vw, nv;   /* rows and vectors of the main tile (fn[0 .. nv-1] have mr rows) */
+        int nv_wide, mr_wide; /* fn[nv .. nv_wide-1] exist too, with mr_wide rows */
     } gemm_sp_f32;
     struct {
         cc_gemm_sp_f64 fn[CC_GEMM_NV_MAX];
         cc_gemm_ind_f64 ind[CC_GEMM_NV_MAX];
         cc_pack_seg_f64 pack;
         int mr, vw, nv;
+        int nv_wide, mr_wide;
     } gemm_sp_f64;
     struct { cc_dw_plane_f32 fn; const char *name; } dw_f32;
     struct { cc_dw_plane_f64 fn; const char *name; } dw_f64;

@@ -1,12 +1,16 @@
 /* pack.h - packing of GEMM operands: weights into MR-row panels, input windows (im2col,
- * fused into packing) into NR-column panels, both zero-filled at the edges. */
+ * fused into packing) into NR-column panels, both zero-filled at the edges (the layouts of
+ * the packed micro-kernel in dispatch.h); and the zero-padded stride phases of an input
+ * plane that the forward convolution reads its windows from. */
 #ifndef CONVCORE_PACK_H
 #define CONVCORE_PACK_H
 
 #include "internal.h"
 
 /* K-dimension block of the packed GEMM: a fixed constant, never derived from the thread
- * count, so that every output element sums its products in the same order always. */
+ * count, so that every output element sums its products in the same order always.
+ * (The forward convolution does not use it: its kernels resume each chain from C, so
+ * its k blocks do not change results.) */
 #define CC_GEMM_KC 256
 
 /* Geometry of the column matrix of one (image, group): row k = (c, i, j) of the filter,
@@ -33,17 +37,6 @@ void cc_pack_im2col_f32(const cc_im2col_geom *g, const float *x, int64_t k0, int
                         int64_t j0, int64_t jn, int nr, float *dst);
 void cc_pack_im2col_f64(const cc_im2col_geom *g, const double *x, int64_t k0, int64_t kc,
                         int64_t j0, int64_t jn, int nr, double *dst);
-
-/* Weights rows [row0, row0 + rows) of a (C_out, Cg, kh, kw) tensor with strides ws as
- * the A operand of the indexed micro-kernel: ceil(rows / mr) panels, panel r at
- * dst + r * mr * kdim holding all kdim = Cg * kh * kw values of its mr rows, mr values per
- * k step (rows past `rows` zero). No k blocking: one call covers the whole reduction. */
-void cc_pack_weights_panels_f32(const float *w, const int64_t ws[4], int64_t cg,
-                                int64_t kernel_h, int64_t kernel_w, int64_t row0, int64_t rows,
-                                int mr, float *dst);
-void cc_pack_weights_panels_f64(const double *w, const int64_t ws[4], int64_t cg,
-                                int64_t kernel_h, int64_t kernel_w, int64_t row0, int64_t rows,
-                                int mr, double *dst);
 
 /* The stride phases of one zero-padded input plane. Padded pixel (r, s) = input
  * (r - pad_top, s - pad_left), zero outside. Phase (a, b) holds the padded pixels

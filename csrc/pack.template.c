@@ -102,40 +102,6 @@ void CC_FN(cc_pack_im2col)(const cc_im2col_geom *g, const TYPE *x, int64_t k0, i
     }
 }
 
-void CC_FN(cc_pack_weights_panels)(const TYPE *w, const int64_t ws[4], int64_t cg,
-                                   int64_t kernel_h, int64_t kernel_w, int64_t row0,
-                                   int64_t rows, int mr, TYPE *dst)
-{
-    const int64_t taps = kernel_h * kernel_w, kdim = cg * taps;
-    const int dense = ws[3] == 1 && ws[2] == kernel_w && ws[1] == taps;
-    const TYPE *src[64]; /* mr <= 64 */
-    for (int64_t r0 = 0; r0 < rows; r0 += mr) {
-        TYPE *out = dst + r0 * kdim;
-        const int nrow = (int)cc_min64(mr, rows - r0);
-        for (int r = 0; r < nrow; ++r) src[r] = w + (row0 + r0 + r) * ws[0];
-        if (dense) {
-            /* k outer, rows inner: mr sequential read streams, one sequential write */
-            for (int64_t k = 0; k < kdim; ++k) {
-                TYPE *o = out + k * mr;
-                int r = 0;
-                for (; r < nrow; ++r) o[r] = src[r][k];
-                for (; r < mr; ++r) o[r] = 0;
-            }
-        } else {
-            int64_t k = 0;
-            for (int64_t c = 0; c < cg; ++c)
-                for (int64_t i = 0; i < kernel_h; ++i)
-                    for (int64_t j = 0; j < kernel_w; ++j, ++k) {
-                        const int64_t off = c * ws[1] + i * ws[2] + j * ws[3];
-                        TYPE *o = out + k * mr;
-                        int r = 0;
-                        for (; r < nrow; ++r) o[r] = src[r][off];
-                        for (; r < mr; ++r) o[r] = 0;
-                    }
-        }
-    }
-}
-
 /* One row of a phase plane: columns [v_lo, v_hi) from the input row (SW, XW: the column
  * stride in the padded and the input row; literals where common, so that the copy
  * vectorises), zero elsewhere. */

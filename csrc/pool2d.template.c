@@ -15,6 +15,19 @@ static void CC_FN(pool_geom)(const cc_pool2d_desc *d, const int64_t xs[4], const
     g->divisor_override = d->divisor_override;
 }
 
+/* Part t of parts of the planes, as the kernels' plane range. */
+static void CC_FN(plane_range)(const int64_t xst[4], int64_t channels, int64_t planes,
+                               int64_t parts, int64_t t, cc_plane_range *r)
+{
+    r->xs_n = xst[0];
+    r->xs_c = xst[1];
+    r->xs_h = xst[2];
+    r->xs_w = xst[3];
+    r->channels = channels;
+    r->first = t * planes / parts;
+    r->count = (t + 1) * planes / parts - r->first;
+}
+
 /* Shared prologue: validation and the empty cases. Returns 1 when there is work. */
 static int CC_FN(pool_prologue)(const cc_pool2d_desc *desc, const TYPE *x,
                                 const int64_t x_shape[4], const int64_t x_strides[4],
@@ -41,12 +54,15 @@ cc_status CC_FN(cc_max_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
     const int64_t C = x_shape[1], planes = ys[0] * C, plane = ys[2] * ys[3];
     const int nt = cc_resolve_threads(n_threads);
     CC_FN(pool_geom)(desc, x_shape, ys, &g);
-    (void)nt;
+    (void)plane;
+    /* one contiguous range of planes per thread: the kernel's setup is shared by them */
+    const int64_t parts = cc_min64(nt, planes);
 #pragma omp parallel for schedule(static) num_threads(nt)
-    for (t = 0; t < planes; ++t)
-        kern->CC_FN(max).fn(&g, x + (t / C) * x_strides[0] + (t % C) * x_strides[1],
-                            x_strides[2], x_strides[3], y + t * plane,
-                            indices ? indices + t * plane : NULL);
+    for (t = 0; t < parts; ++t) {
+        cc_plane_range r;
+        CC_FN(plane_range)(x_strides, C, planes, parts, t, &r);
+        kern->CC_FN(max).fn(&g, x, &r, y, indices);
+    }
     return CC_OK;
 }
 
@@ -63,11 +79,14 @@ cc_status CC_FN(cc_avg_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
     const int64_t C = x_shape[1], planes = ys[0] * C, plane = ys[2] * ys[3];
     const int nt = cc_resolve_threads(n_threads);
     CC_FN(pool_geom)(desc, x_shape, ys, &g);
-    (void)nt;
+    (void)plane;
+    const int64_t parts = cc_min64(nt, planes);
 #pragma omp parallel for schedule(static) num_threads(nt)
-    for (t = 0; t < planes; ++t)
-        kern->CC_FN(avg).fn(&g, x + (t / C) * x_strides[0] + (t % C) * x_strides[1],
-                            x_strides[2], x_strides[3], y + t * plane);
+    for (t = 0; t < parts; ++t) {
+        cc_plane_range r;
+        CC_FN(plane_range)(x_strides, C, planes, parts, t, &r);
+        kern->CC_FN(avg).fn(&g, x, &r, y);
+    }
     return CC_OK;
 }
 

@@ -453,3 +453,42 @@ def test_wide_rows_fall_back(target, dtype):
     w = data(rng, (2, 1, 3, 3), dtype, True)
     np.testing.assert_array_equal(run_conv(x, w, None, (1, 1), (1,) * 4, (1, 1), 2),
                                   ref_conv2d(x, w, None, (1, 1), (1,) * 4, (1, 1), 2).astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_avg_pool_quotients_correctly_rounded(target, dtype):
+    """Integer sums are exact, so every path must return exactly the correctly rounded
+    quotient sum / divisor, whatever way it divides (the SIMD kernels use a reciprocal
+    with a correction step)."""
+    rng = np.random.default_rng(26)
+    x = rng.integers(-1000, 1000, size=(2, 3, 17, 37)).astype(dtype)
+    x[0, 0, 0, :5] = [1e6, -3e5, 7, 11, 13]
+    for k, s, p, cip, div in ((3, 1, 1, True, None), (3, 1, 1, False, None), (3, 2, 1, False, None),
+                              (2, 2, 0, True, 7), (3, 1, 0, True, -3), (5, 1, 2, False, None)):
+        got = convcore.avg_pool2d(x, k, s, p, count_include_pad=cip, divisor_override=div)
+        sums = ref_avg_pool(x, (k, k), (s, s), (p,) * 4, False, True, 1)  # exact integer sums
+        if div:
+            divisor = np.full(sums.shape, float(div))
+        else:
+            divisor = np.broadcast_to(pool_counts(x.shape, k, s, p, cip), sums.shape)
+        want = sums.astype(dtype) / divisor.astype(dtype)
+        np.testing.assert_array_equal(got, want, err_msg=f"k={k} s={s} p={p} cip={cip} div={div}")
+
+
+def pool_counts(shape, k, s, p, cip):
+    """The divisor of each output of a square avg pool (no ceil mode): window size within
+    the padded input (cip) or within the input."""
+    h, w = shape[2:]
+    oh, ow = pool_out(h, k, s, p, p, 1, False), pool_out(w, k, s, p, p, 1, False)
+    cnt = np.zeros((oh, ow))
+    for a in range(oh):
+        hs = a * s - p
+        he = min(hs + k, h + p)
+        for b in range(ow):
+            ws = b * s - p
+            we = min(ws + k, w + p)
+            if cip:
+                cnt[a, b] = (he - hs) * (we - ws)
+            else:
+                cnt[a, b] = (min(he, h) - max(hs, 0)) * (min(we, w) - max(ws, 0))
+    return cnt

@@ -2,8 +2,10 @@
  * small vector vocabulary and instantiated per (TYPE, target) by target_avx2.c and
  * target_avx512.c.
  *
- * The including file defines TYPE, TYPE_SUFFIX, MR (rows of the tile), CC_NVMAX (vectors
- * per tile row of the widest kernel; NR = CC_NVMAX * CC_VW) and the vocabulary:
+ * The including file defines TYPE, TYPE_SUFFIX, MR (rows of the tile of the packed-A
+ * kernel), CC_NVMAX (its vectors per tile row; NR = CC_NVMAX * CC_VW), CC_NVWIDE (the
+ * widest strided-A kernel, >= CC_NVMAX), CC_MR_NV(nv) (rows of the strided-A kernel nv
+ * vectors wide), CC_MRMAX (the largest of those) and the vocabulary:
  *   CC_V, CC_VW            vector type and its lane count
  *   CC_M, CC_MASK(cnt)     lane mask type; mask of the first cnt lanes (0 <= cnt <= CC_VW)
  *   CC_VLOAD(p), CC_VLOADM(p, m)            unaligned load; masked load (zero fill)
@@ -40,12 +42,13 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
                                         const int64_t *CC_RESTRICT boff, TYPE *CC_RESTRICT c,
                                         int64_t ldc, int64_t m, int64_t n,
                                         const TYPE *CC_RESTRICT bias, int accumulate,
-                                        int64_t lda, const int NV, const int ASTRIDED,
-                                        const int INDEXED, const int LOADMASK)
+                                        int64_t lda, const int MRL, const int NV,
+                                        const int ASTRIDED, const int INDEXED,
+                                        const int LOADMASK)
 {
-    CC_V acc[MR][CC_NVMAX];
-    const TYPE *ar[MR];
-    CC_M mask[CC_NVMAX];
+    CC_V acc[CC_MRMAX][CC_NVWIDE];
+    const TYPE *ar[CC_MRMAX];
+    CC_M mask[CC_NVWIDE];
     const int full_n = n >= (int64_t)NV * CC_VW;
     CC_UNROLL
     for (int v = 0; v < NV; ++v) {
@@ -55,7 +58,7 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
     }
     if (accumulate) {
         CC_UNROLL
-        for (int i = 0; i < MR; ++i) {
+        for (int i = 0; i < MRL; ++i) {
             const TYPE *ci = c + (i < m ? i : 0) * ldc;
             CC_UNROLL
             for (int v = 0; v < NV; ++v)
@@ -65,7 +68,7 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
         }
     } else {
         CC_UNROLL
-        for (int i = 0; i < MR; ++i) {
+        for (int i = 0; i < MRL; ++i) {
             const CC_V b0 = (bias && i < m) ? CC_VSET1(bias[i]) : CC_VZERO();
             CC_UNROLL
             for (int v = 0; v < NV; ++v) acc[i][v] = b0;
@@ -74,30 +77,30 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
 
     if (ASTRIDED)
         CC_UNROLL
-        for (int i = 0; i < MR; ++i) ar[i] = a + (i < m ? i : m - 1) * lda;
+        for (int i = 0; i < MRL; ++i) ar[i] = a + (i < m ? i : m - 1) * lda;
     for (int64_t p = 0; p < k; ++p) {
         const TYPE *CC_RESTRICT brow = INDEXED ? b + boff[p] : b + p * (NV * CC_VW);
-        const TYPE *CC_RESTRICT ap = a + p * MR;
-        CC_V bv[CC_NVMAX];
+        const TYPE *CC_RESTRICT ap = a + p * MRL;
+        CC_V bv[CC_NVWIDE];
         CC_UNROLL
         for (int v = 0; v < NV; ++v)
             bv[v] = LOADMASK ? CC_VLOADM(brow + v * CC_VW, mask[v]) : CC_VLOAD(brow + v * CC_VW);
         CC_UNROLL
-        for (int i = 0; i < MR; ++i) {
+        for (int i = 0; i < MRL; ++i) {
             const CC_V av = CC_VSET1(ASTRIDED ? ar[i][p] : ap[i]);
             CC_UNROLL
             for (int v = 0; v < NV; ++v) acc[i][v] = CC_VFMA(av, bv[v], acc[i][v]);
         }
     }
 
-    if (full_n && m >= MR) {
+    if (full_n && m >= MRL) {
         CC_UNROLL
-        for (int i = 0; i < MR; ++i)
+        for (int i = 0; i < MRL; ++i)
             CC_UNROLL
             for (int v = 0; v < NV; ++v) CC_VSTORE(c + i * ldc + v * CC_VW, acc[i][v]);
     } else {
         CC_UNROLL
-        for (int i = 0; i < MR; ++i) {
+        for (int i = 0; i < MRL; ++i) {
             if (i < m) {
                 CC_UNROLL
                 for (int v = 0; v < NV; ++v)
@@ -111,7 +114,7 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
 static void CC_KFN(gemm_ukr)(int64_t k, const TYPE *a, const TYPE *b, TYPE *c, int64_t ldc,
                              int64_t m, int64_t n, const TYPE *bias, int accumulate)
 {
-    CC_KFN(gemm_tile)(k, a, b, NULL, c, ldc, m, n, bias, accumulate, 0, CC_NVMAX, 0, 0, 0);
+    CC_KFN(gemm_tile)(k, a, b, NULL, c, ldc, m, n, bias, accumulate, 0, MR, CC_NVMAX, 0, 0, 0);
 }
 
 /* Strided A (row i of A at a + i * lda, consecutive in k), NV vectors wide, with B packed
@@ -122,7 +125,8 @@ static void CC_KFN(gemm_ukr)(int64_t k, const TYPE *a, const TYPE *b, TYPE *c, i
                                             const TYPE *b, TYPE *c, int64_t ldc, int64_t m,  \
                                             int64_t n, const TYPE *bias, int accumulate)     \
     {                                                                                        \
-        CC_KFN(gemm_tile)(k, a, b, NULL, c, ldc, m, n, bias, accumulate, lda, NV, 1, 0, 0);  \
+        CC_KFN(gemm_tile)(k, a, b, NULL, c, ldc, m, n, bias, accumulate, lda, CC_MR_NV(NV), NV, 1, \
+                          0, 0);                                                             \
     }                                                                                        \
     static void CC_KFN(CC_CAT(gemm_ind, NV))(int64_t k, const TYPE *a, int64_t lda,          \
                                              const TYPE *b, const int64_t *boff, TYPE *c,    \
@@ -130,19 +134,21 @@ static void CC_KFN(gemm_ukr)(int64_t k, const TYPE *a, const TYPE *b, TYPE *c, i
                                              const TYPE *bias, int accumulate)               \
     {                                                                                        \
         if (n >= (NV) * CC_VW)                                                               \
-            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, lda, NV, 1, 1, 0); \
+            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, lda, CC_MR_NV(NV),  \
+                              NV, 1, 1, 0);                                                  \
         else                                                                                 \
-            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, lda, NV, 1, 1, 1); \
+            CC_KFN(gemm_tile)(k, a, b, boff, c, ldc, m, n, bias, accumulate, lda, CC_MR_NV(NV),  \
+                              NV, 1, 1, 1);                                                  \
     }
 
 CC_GEMM_SP(1)
-#if CC_NVMAX >= 2
+#if CC_NVWIDE >= 2
 CC_GEMM_SP(2)
 #endif
-#if CC_NVMAX >= 3
+#if CC_NVWIDE >= 3
 CC_GEMM_SP(3)
 #endif
-#if CC_NVMAX >= 4
+#if CC_NVWIDE >= 4
 CC_GEMM_SP(4)
 #endif
 #undef CC_GEMM_SP

@@ -50,7 +50,7 @@ static void CC_KFN(dw_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h
     }
 }
 
-static void CC_KFN(max_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, int64_t xs_w,
+static void CC_KFN(max_plane1)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, int64_t xs_w,
                               TYPE *y, int64_t *indices)
 {
     const int64_t OH = g->out_h, OW = g->out_w, W = g->in_w, sw = g->stride_w;
@@ -101,7 +101,7 @@ static void CC_KFN(max_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_
     }
 }
 
-static void CC_KFN(avg_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, int64_t xs_w,
+static void CC_KFN(avg_plane1)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, int64_t xs_w,
                               TYPE *y)
 {
     const int64_t H = g->in_h, W = g->in_w;
@@ -133,4 +133,23 @@ static void CC_KFN(avg_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_
             y[oh * g->out_w + ow] = sum / (TYPE)divisor;
         }
     }
+}
+
+/* The plane-range entry points of the table (dispatch.h): one plane at a time. */
+static void CC_KFN(max_plane)(const cc_plane_geom *g, const TYPE *x, const cc_plane_range *r,
+                              TYPE *y, int64_t *indices)
+{
+    const int64_t plane = g->out_h * g->out_w;
+    for (int64_t t = r->first; t < r->first + r->count; ++t)
+        CC_KFN(max_plane1)(g, x + (t / r->channels) * r->xs_n + (t % r->channels) * r->xs_c,
+                           r->xs_h, r->xs_w, y + t * plane, indices ? indices + t * plane : NULL);
+}
+
+static void CC_KFN(avg_plane)(const cc_plane_geom *g, const TYPE *x, const cc_plane_range *r,
+                              TYPE *y)
+{
+    const int64_t plane = g->out_h * g->out_w;
+    for (int64_t t = r->first; t < r->first + r->count; ++t)
+        CC_KFN(avg_plane1)(g, x + (t / r->channels) * r->xs_n + (t % r->channels) * r->xs_c,
+                           r->xs_h, r->xs_w, y + t * plane);
 }

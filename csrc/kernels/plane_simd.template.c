@@ -2,6 +2,9 @@
  * instantiated per (TYPE, target) beside gemm_simd.template.c, with the same vector
  * vocabulary plus:
  *   CC_VADD(a, b), CC_VDIV(a, b), CC_VMUL(a, b)
+ *   CC_VQUOT(s, d, r)        s / d correctly rounded, given r = RN(1 / d) for integer d:
+ *                            q = s * r, then q + (s - q * d) * r with fused operations
+ *                            (Markstein's correction); non-finite s gives s * r
  *   CC_VSEL_MAX(v, cur)      (v > cur || v is NaN) ? v : cur, per lane: torch's max rule
  *                            (the first maximum stays; a NaN always replaces)
  *   CC_VLOAD_EVEN(p, lo, hi, f)  lane l = p[2 * l] where lo <= 2 * l < hi, else f;
@@ -17,7 +20,8 @@
  * are then plain unaligned loads. Depthwise and max pooling take the taps in the generic
  * kernels' row-major order (same results); average pooling sums each kernel row, then the
  * row sums (shorter dependency chains; the rounding may differ from the generic kernel's
- * in the last bit). Kernel rows outside the input are skipped for the whole output row.
+ * in the last bit), and divides through a reciprocal with one correction step, which gives
+ * the correctly rounded quotient without the slow vector division. Kernel rows outside the input are skipped for the whole output row.
  * Windows that need no padding read the input rows in place; rows too wide for the ring
  * go to the generic kernels.
  */
@@ -39,7 +43,7 @@ typedef struct CC_FN(row_ring) {
 
 /* Sets up the ring for a plane (every slot filled with fill, which the row copies never
  * overwrite outside the input's columns); 0 when the rows do not fit (the caller falls
- * back). */
+ * back). span_h rows: those of one window plus the look-ahead (see ring_ahead). */
 CC_ALWAYS_INLINE int CC_KFN(ring_init)(CC_FN(row_ring) *r, TYPE *buf, const cc_plane_geom *g,
                                        int64_t sw, int64_t span_h, int64_t span_w, TYPE fill)
 {
@@ -58,6 +62,17 @@ CC_ALWAYS_INLINE int CC_KFN(ring_init)(CC_FN(row_ring) *r, TYPE *buf, const cc_p
     return 1;
 }
 
+/* Forgets the rows (a new plane); the padding fill stays. */
+CC_ALWAYS_INLINE void CC_KFN(ring_reset)(CC_FN(row_ring) *r)
+{
+    for (int64_t s = 0; s < r->slots; ++s) r->rows[s] = -1;
+}
+
+/* Rows are copied CC_RING_AHEAD output rows before they are read: a vector load that
+ * straddles two just-issued stores cannot take its data from them and waits for them to
+ * reach the cache, which, on every row, cost more than the arithmetic. */
+#define CC_RING_AHEAD 2
+
 /* Padded copy of input row ih (elements at xr, unit stride). */
 CC_ALWAYS_INLINE const TYPE *CC_KFN(ring_row)(CC_FN(row_ring) *r, int64_t ih, const TYPE *xr)
 {
@@ -75,6 +90,14 @@ CC_ALWAYS_INLINE const TYPE *CC_KFN(ring_row)(CC_FN(row_ring) *r, int64_t ih, co
         r->rows[s] = ih;
     }
     return dst;
+}
+
+/* Copies the input rows [h_lo, h_lo + span) that lie inside the input, ahead of use. */
+CC_ALWAYS_INLINE void CC_KFN(ring_ahead)(CC_FN(row_ring) *r, const TYPE *x, int64_t xs_h,
+                                         int64_t in_h, int64_t h_lo, int64_t span)
+{
+    const int64_t a = h_lo < 0 ? 0 : h_lo, b = h_lo + span < in_h ? h_lo + span : in_h;
+    for (int64_t ih = a; ih < b; ++ih) CC_KFN(ring_row)(r, ih, x + ih * xs_h);
 }
 
 /* Taps: CC_VW consecutive (SW == 1) or every-other (SW == 2) elements from p, for cnt
@@ -125,8 +148,8 @@ CC_ALWAYS_INLINE int CC_KFN(dw_rows)(const cc_plane_geom *g, const TYPE *x, int6
     CC_FN(row_ring) ring = {0};
     const TYPE *prow[CC_DW_MAX_TAPS];
     const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dw + 1);
-    if (!direct &&
-        !CC_KFN(ring_init)(&ring, buf, g, SW, (KH - 1) * dh + 1, (KW - 1) * dw + 1, 0))
+    const int64_t span_h = (KH - 1) * dh + 1, ahead = CC_RING_AHEAD * g->stride_h;
+    if (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, span_h + ahead, (KW - 1) * dw + 1, 0))
         return 0;
     const CC_V vbias = CC_VSET1(bias), zero = CC_VZERO();
     for (int64_t oh = 0; oh < OH; ++oh) {
@@ -137,6 +160,7 @@ CC_ALWAYS_INLINE int CC_KFN(dw_rows)(const cc_plane_geom *g, const TYPE *x, int6
         for (int64_t i = i0; i < i1; ++i)
             prow[i] = direct ? x + (h0 + i * dh) * xs_h
                              : CC_KFN(ring_row)(&ring, h0 + i * dh, x + (h0 + i * dh) * xs_h);
+        if (!direct) CC_KFN(ring_ahead)(&ring, x, xs_h, g->in_h, h0 + span_h, ahead);
 #define CC_DW_CHUNKS(DIRECT)                                                                 \
     for (int64_t ow = 0; ow < OW; ow += CC_VW) {                                             \
         CC_V acc = zero;                                                                     \
@@ -176,29 +200,35 @@ static void CC_KFN(dw_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t
 
 /* ---------------------------------------------------------------------- max pooling */
 
-CC_ALWAYS_INLINE int CC_KFN(max_rows)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
-                                      TYPE *y, const int SW)
+CC_ALWAYS_INLINE int CC_KFN(max_rows)(const cc_plane_geom *g, const TYPE *xbase,
+                                      const cc_plane_range *rg, TYPE *ybase, const int SW)
 {
     const int64_t OH = g->out_h, OW = g->out_w, KH = g->kernel_h, KW = g->kernel_w;
-    const int64_t dh = g->dilation_h, dw = g->dilation_w;
+    const int64_t dh = g->dilation_h, dw = g->dilation_w, xs_h = rg->xs_h;
     const TYPE ninf_s = -(TYPE)INFINITY;
     CC_ALIGN64 TYPE buf[CC_RING_ELEMS];
     CC_FN(row_ring) ring = {0};
     const TYPE *prow[CC_RING_SLOTS];
     const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dw + 1);
+    const int64_t span_h = (KH - 1) * dh + 1, ahead = CC_RING_AHEAD * g->stride_h;
     if (KH > CC_RING_SLOTS ||
-        (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, (KH - 1) * dh + 1, (KW - 1) * dw + 1,
+        (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, span_h + ahead, (KW - 1) * dw + 1,
                                        ninf_s)))
         return 0;
     const CC_V ninf = CC_VSET1(ninf_s);
-    for (int64_t oh = 0; oh < OH; ++oh) {
-        TYPE *CC_RESTRICT yr = y + oh * OW;
-        const int64_t h0 = oh * g->stride_h - g->pad_top;
-        int64_t i0, i1;
-        CC_KFN(rows_inside)(h0, KH, dh, g->in_h, &i0, &i1);
-        for (int64_t i = i0; i < i1; ++i)
-            prow[i] = direct ? x + (h0 + i * dh) * xs_h
-                             : CC_KFN(ring_row)(&ring, h0 + i * dh, x + (h0 + i * dh) * xs_h);
+    for (int64_t t = rg->first; t < rg->first + rg->count; ++t) {
+        const TYPE *x = xbase + (t / rg->channels) * rg->xs_n + (t % rg->channels) * rg->xs_c;
+        TYPE *y = ybase + t * OH * OW;
+        if (!direct) CC_KFN(ring_reset)(&ring);
+        for (int64_t oh = 0; oh < OH; ++oh) {
+            TYPE *CC_RESTRICT yr = y + oh * OW;
+            const int64_t h0 = oh * g->stride_h - g->pad_top;
+            int64_t i0, i1;
+            CC_KFN(rows_inside)(h0, KH, dh, g->in_h, &i0, &i1);
+            for (int64_t i = i0; i < i1; ++i)
+                prow[i] = direct ? x + (h0 + i * dh) * xs_h
+                                 : CC_KFN(ring_row)(&ring, h0 + i * dh, x + (h0 + i * dh) * xs_h);
+            if (!direct) CC_KFN(ring_ahead)(&ring, x, xs_h, g->in_h, h0 + span_h, ahead);
 #define CC_MAX_CHUNKS(DIRECT)                                                                \
     for (int64_t ow = 0; ow < OW; ow += CC_VW) {                                             \
         CC_V best = ninf;                                                                    \
@@ -210,24 +240,25 @@ CC_ALWAYS_INLINE int CC_KFN(max_rows)(const cc_plane_geom *g, const TYPE *x, int
         }                                                                                    \
         CC_KFN(store_run)(yr + ow, OW - ow, best);                                           \
     }
-        if (direct) {
-            CC_MAX_CHUNKS(1)
-        } else {
-            CC_MAX_CHUNKS(0)
-        }
+            if (direct) {
+                CC_MAX_CHUNKS(1)
+            } else {
+                CC_MAX_CHUNKS(0)
+            }
 #undef CC_MAX_CHUNKS
+        }
     }
     return 1;
 }
 
-static void CC_KFN(max_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
-                                   int64_t xs_w, TYPE *y, int64_t *indices)
+static void CC_KFN(max_plane_simd)(const cc_plane_geom *g, const TYPE *x,
+                                   const cc_plane_range *r, TYPE *y, int64_t *indices)
 {
     int done = 0;
-    if (!indices && xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2))
-        done = g->stride_w == 1 ? CC_KFN(max_rows)(g, x, xs_h, y, 1)
-                                : CC_KFN(max_rows)(g, x, xs_h, y, 2);
-    if (!done) CC_KFN(max_plane)(g, x, xs_h, xs_w, y, indices);
+    if (!indices && r->xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2))
+        done = g->stride_w == 1 ? CC_KFN(max_rows)(g, x, r, y, 1)
+                                : CC_KFN(max_rows)(g, x, r, y, 2);
+    if (!done) CC_KFN(max_plane)(g, x, r, y, indices);
 }
 
 /* ---------------------------------------------------------------------- avg pooling */
@@ -250,38 +281,61 @@ CC_ALWAYS_INLINE void CC_KFN(avg_widths)(const cc_plane_geom *g, int64_t n, TYPE
 
 #define CC_AVG_MAX_W 2048
 
-CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
-                                      TYPE *y, const int SW, const int KWC)
+CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *xbase,
+                                      const cc_plane_range *rg, TYPE *ybase, const int SW,
+                                      const int KWC)
 {
-    const int64_t OH = g->out_h, OW = g->out_w, H = g->in_h, KH = g->kernel_h;
+    const int64_t OH = g->out_h, OW = g->out_w, H = g->in_h, KH = g->kernel_h, xs_h = rg->xs_h;
     const int64_t KW = KWC ? KWC : g->kernel_w; /* a literal width unrolls the tap loop */
     CC_ALIGN64 TYPE buf[CC_RING_ELEMS];
     CC_FN(row_ring) ring = {0};
     const TYPE *prow[CC_RING_SLOTS];
-    TYPE pool_w[CC_AVG_MAX_W + CC_VW], valid_w[CC_AVG_MAX_W + CC_VW];
+    /* per column: the two width factors of the divisor (see avg_widths), then, for the
+     * current row factor, the divisors and their reciprocals */
+    CC_ALIGN64 TYPE pool_w[CC_AVG_MAX_W + CC_VW], valid_w[CC_AVG_MAX_W + CC_VW];
+    CC_ALIGN64 TYPE divs[CC_AVG_MAX_W + CC_VW], rcps[CC_AVG_MAX_W + CC_VW];
     const int direct = CC_KFN(rows_direct)(g, SW, KW);
-    if (OW > CC_AVG_MAX_W || (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, KH, KW, 0)))
+    const int64_t ahead = CC_RING_AHEAD * g->stride_h;
+    if (OW > CC_AVG_MAX_W || (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, KH + ahead, KW, 0)))
         return 0;
     CC_KFN(avg_widths)(g, OW, pool_w, valid_w);
     for (int64_t k = OW; k < OW + CC_VW; ++k) pool_w[k] = valid_w[k] = 1; /* unused lanes */
-    const CC_V zero = CC_VZERO(), vover = CC_VSET1((TYPE)g->divisor_override);
+    const CC_V zero = CC_VZERO(), one = CC_VSET1((TYPE)1);
     const int over = g->divisor_override != 0;
-    for (int64_t oh = 0; oh < OH; ++oh) {
-        TYPE *CC_RESTRICT yr = y + oh * OW;
-        int64_t hs = oh * g->stride_h - g->pad_top;
-        int64_t he = cc_min64(hs + KH, H + g->pad_bottom);
-        const int64_t pool_h = he - hs;
-        hs = cc_max64(hs, 0);
-        he = cc_min64(he, H);
-        if (hs >= he) {
-            for (int64_t ow = 0; ow < OW; ++ow) yr[ow] = 0;
-            continue;
-        }
-        for (int64_t ih = hs; ih < he; ++ih)
-            prow[ih - hs] = direct ? x + ih * xs_h : CC_KFN(ring_row)(&ring, ih, x + ih * xs_h);
-        /* divisor = override, or a row factor times a column factor (exact integers) */
-        const CC_V hfac = CC_VSET1((TYPE)(g->count_include_pad ? pool_h : he - hs));
-        const TYPE *wfac = g->count_include_pad ? pool_w : valid_w;
+    int64_t row_factor = -1; /* the row factor that divs / rcps hold */
+    for (int64_t t = rg->first; t < rg->first + rg->count; ++t) {
+        const TYPE *x = xbase + (t / rg->channels) * rg->xs_n + (t % rg->channels) * rg->xs_c;
+        TYPE *y = ybase + t * OH * OW;
+        if (!direct) CC_KFN(ring_reset)(&ring);
+        for (int64_t oh = 0; oh < OH; ++oh) {
+            TYPE *CC_RESTRICT yr = y + oh * OW;
+            int64_t hs = oh * g->stride_h - g->pad_top;
+            int64_t he = cc_min64(hs + KH, H + g->pad_bottom);
+            const int64_t pool_h = he - hs;
+            hs = cc_max64(hs, 0);
+            he = cc_min64(he, H);
+            if (hs >= he) {
+                for (int64_t ow = 0; ow < OW; ++ow) yr[ow] = 0;
+                continue;
+            }
+            for (int64_t ih = hs; ih < he; ++ih)
+                prow[ih - hs] = direct ? x + ih * xs_h : CC_KFN(ring_row)(&ring, ih, x + ih * xs_h);
+            if (!direct)
+                CC_KFN(ring_ahead)(&ring, x, xs_h, H, oh * g->stride_h - g->pad_top + KH, ahead);
+            /* divisor = override, or a row factor times a column factor (exact integers); a
+             * quotient is sum * (1 / divisor) corrected once, the correctly rounded sum / divisor
+             * (see CC_VQUOT), without a division per output */
+            const int64_t rf = over ? 0 : g->count_include_pad ? pool_h : he - hs;
+            if (rf != row_factor) {
+                const CC_V hfac = CC_VSET1((TYPE)rf), vover = CC_VSET1((TYPE)g->divisor_override);
+                const TYPE *wfac = g->count_include_pad ? pool_w : valid_w;
+                for (int64_t ow = 0; ow < OW; ow += CC_VW) {
+                    const CC_V dv = over ? vover : CC_VMUL(hfac, CC_VLOAD(wfac + ow));
+                    CC_VSTORE(divs + ow, dv);
+                    CC_VSTORE(rcps + ow, CC_VDIV(one, dv));
+                }
+                row_factor = rf;
+            }
 #define CC_AVG_CHUNKS(DIRECT)                                                                \
     for (int64_t ow = 0; ow < OW; ow += CC_VW) {                                             \
         CC_V sum = zero;                                                                     \
@@ -292,27 +346,28 @@ CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *x, int
                 rsum = CC_VADD(rsum, CC_KFN(load_tap)(pr + j, OW - ow, zero, SW, DIRECT));   \
             sum = CC_VADD(sum, rsum);                                                        \
         }                                                                                    \
-        const CC_V div = over ? vover : CC_VMUL(hfac, CC_VLOAD(wfac + ow));                  \
-        CC_KFN(store_run)(yr + ow, OW - ow, CC_VDIV(sum, div));                              \
-    }
-        if (direct) {
-            CC_AVG_CHUNKS(1)
-        } else {
-            CC_AVG_CHUNKS(0)
+        CC_KFN(store_run)(yr + ow, OW - ow,                                                  \
+                          CC_VQUOT(sum, CC_VLOAD(divs + ow), CC_VLOAD(rcps + ow)));          \
         }
+            if (direct) {
+                CC_AVG_CHUNKS(1)
+            } else {
+                CC_AVG_CHUNKS(0)
+            }
 #undef CC_AVG_CHUNKS
+        }
     }
     return 1;
 }
 
-static void CC_KFN(avg_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
-                                   int64_t xs_w, TYPE *y)
+static void CC_KFN(avg_plane_simd)(const cc_plane_geom *g, const TYPE *x,
+                                   const cc_plane_range *r, TYPE *y)
 {
     int done = 0;
-    if (xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2))
-        done = g->stride_w == 1 ? (g->kernel_w == 3 ? CC_KFN(avg_rows)(g, x, xs_h, y, 1, 3)
-                                                    : CC_KFN(avg_rows)(g, x, xs_h, y, 1, 0))
-                                : (g->kernel_w == 2 ? CC_KFN(avg_rows)(g, x, xs_h, y, 2, 2)
-                                                    : CC_KFN(avg_rows)(g, x, xs_h, y, 2, 0));
-    if (!done) CC_KFN(avg_plane)(g, x, xs_h, xs_w, y);
+    if (r->xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2))
+        done = g->stride_w == 1 ? (g->kernel_w == 3 ? CC_KFN(avg_rows)(g, x, r, y, 1, 3)
+                                                    : CC_KFN(avg_rows)(g, x, r, y, 1, 0))
+                                : (g->kernel_w == 2 ? CC_KFN(avg_rows)(g, x, r, y, 2, 2)
+                                                    : CC_KFN(avg_rows)(g, x, r, y, 2, 0));
+    if (!done) CC_KFN(avg_plane)(g, x, r, y);
 }

@@ -46,39 +46,39 @@ static double CC_CAT(fma_loop__, CC_TARGET)(int64_t iters, float *acc_out)
 #endif
 #define CC_T(name) CC_CAT(name, CC_CAT(__, CC_TARGET))
 #define CC_SP(nv, suffix) CC_T(CC_CAT(CC_CAT(gemm_sp, nv), suffix))
-#if CC_NV_F32 == 1
+#if CC_NVW_F32 == 1
 #define CC_SP_F32 {CC_SP(1, _f32), NULL, NULL, NULL}
-#elif CC_NV_F32 == 2
+#elif CC_NVW_F32 == 2
 #define CC_SP_F32 {CC_SP(1, _f32), CC_SP(2, _f32), NULL, NULL}
-#elif CC_NV_F32 == 3
+#elif CC_NVW_F32 == 3
 #define CC_SP_F32 {CC_SP(1, _f32), CC_SP(2, _f32), CC_SP(3, _f32), NULL}
 #else
 #define CC_SP_F32 {CC_SP(1, _f32), CC_SP(2, _f32), CC_SP(3, _f32), CC_SP(4, _f32)}
 #endif
-#if CC_NV_F64 == 1
+#if CC_NVW_F64 == 1
 #define CC_SP_F64 {CC_SP(1, _f64), NULL, NULL, NULL}
-#elif CC_NV_F64 == 2
+#elif CC_NVW_F64 == 2
 #define CC_SP_F64 {CC_SP(1, _f64), CC_SP(2, _f64), NULL, NULL}
-#elif CC_NV_F64 == 3
+#elif CC_NVW_F64 == 3
 #define CC_SP_F64 {CC_SP(1, _f64), CC_SP(2, _f64), CC_SP(3, _f64), NULL}
 #else
 #define CC_SP_F64 {CC_SP(1, _f64), CC_SP(2, _f64), CC_SP(3, _f64), CC_SP(4, _f64)}
 #endif
 #define CC_IND(nv, suffix) CC_T(CC_CAT(CC_CAT(gemm_ind, nv), suffix))
-#if CC_NV_F32 == 1
+#if CC_NVW_F32 == 1
 #define CC_IND_F32 {CC_IND(1, _f32), NULL, NULL, NULL}
-#elif CC_NV_F32 == 2
+#elif CC_NVW_F32 == 2
 #define CC_IND_F32 {CC_IND(1, _f32), CC_IND(2, _f32), NULL, NULL}
-#elif CC_NV_F32 == 3
+#elif CC_NVW_F32 == 3
 #define CC_IND_F32 {CC_IND(1, _f32), CC_IND(2, _f32), CC_IND(3, _f32), NULL}
 #else
 #define CC_IND_F32 {CC_IND(1, _f32), CC_IND(2, _f32), CC_IND(3, _f32), CC_IND(4, _f32)}
 #endif
-#if CC_NV_F64 == 1
+#if CC_NVW_F64 == 1
 #define CC_IND_F64 {CC_IND(1, _f64), NULL, NULL, NULL}
-#elif CC_NV_F64 == 2
+#elif CC_NVW_F64 == 2
 #define CC_IND_F64 {CC_IND(1, _f64), CC_IND(2, _f64), NULL, NULL}
-#elif CC_NV_F64 == 3
+#elif CC_NVW_F64 == 3
 #define CC_IND_F64 {CC_IND(1, _f64), CC_IND(2, _f64), CC_IND(3, _f64), NULL}
 #else
 #define CC_IND_F64 {CC_IND(1, _f64), CC_IND(2, _f64), CC_IND(3, _f64), CC_IND(4, _f64)}
@@ -97,8 +97,10 @@ const cc_kernels CC_CAT(cc_kernels__, CC_TARGET) = {
      CC_KNAME("gemm", "f32", CC_TILE(CC_MR_F32, CC_NR_F32))},
     {CC_T(gemm_ukr_f64), CC_MR_F64, CC_NR_F64,
      CC_KNAME("gemm", "f64", CC_TILE(CC_MR_F64, CC_NR_F64))},
-    {CC_SP_F32, CC_IND_F32, CC_T(pack_seg_f32), CC_MR_F32, CC_VW_F32, CC_NV_F32},
-    {CC_SP_F64, CC_IND_F64, CC_T(pack_seg_f64), CC_MR_F64, CC_VW_F64, CC_NV_F64},
+    {CC_SP_F32, CC_IND_F32, CC_T(pack_seg_f32), CC_MR_F32, CC_VW_F32, CC_NV_F32, CC_NVW_F32,
+     CC_MR_WIDE_F32},
+    {CC_SP_F64, CC_IND_F64, CC_T(pack_seg_f64), CC_MR_F64, CC_VW_F64, CC_NV_F64, CC_NVW_F64,
+     CC_MR_WIDE_F64},
     {CC_PLANE(dw_plane, _f32), CC_KNAME(CC_PLANE_KIND("depthwise_direct"), "f32", "")},
     {CC_PLANE(dw_plane, _f64), CC_KNAME(CC_PLANE_KIND("depthwise_direct"), "f64", "")},
     {CC_PLANE(max_plane, _f32), CC_KNAME(CC_PLANE_KIND("max_pool_direct"), "f32", "")},

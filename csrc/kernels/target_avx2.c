@@ -13,10 +13,14 @@
 #define CC_VW_F32 8
 #define CC_NR_F32 16
 #define CC_NV_F32 2
+#define CC_NVW_F32 2
+#define CC_MR_WIDE_F32 CC_MR_F32
 #define CC_MR_F64 6
 #define CC_VW_F64 4
 #define CC_NR_F64 8
 #define CC_NV_F64 2
+#define CC_NVW_F64 2
+#define CC_MR_WIDE_F64 CC_MR_F64
 
 #include "planes_generic.inc.c"
 
@@ -52,6 +56,18 @@ CC_INLINE __m256d cc_even_f64__avx2(const double *p, int lo, int hi, __m256d fil
     /* [a0 b0 | a2 b2] -> [a0 a2 b0 b2] */
     return _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xD8);
 }
+/* s / d from r = RN(1 / d): q = s * r corrected once by the exact remainder s - q * d;
+ * where s is not finite the remainder is NaN and q itself is the answer. */
+CC_INLINE __m256 cc_quot_f32__avx2(__m256 s, __m256 d, __m256 r)
+{
+    const __m256 q = _mm256_mul_ps(s, r), rem = _mm256_fnmadd_ps(q, d, s);
+    return _mm256_blendv_ps(_mm256_fmadd_ps(rem, r, q), q, _mm256_cmp_ps(rem, rem, _CMP_UNORD_Q));
+}
+CC_INLINE __m256d cc_quot_f64__avx2(__m256d s, __m256d d, __m256d r)
+{
+    const __m256d q = _mm256_mul_pd(s, r), rem = _mm256_fnmadd_pd(q, d, s);
+    return _mm256_blendv_pd(_mm256_fmadd_pd(rem, r, q), q, _mm256_cmp_pd(rem, rem, _CMP_UNORD_Q));
+}
 CC_INLINE __m256 cc_selmax_f32__avx2(__m256 v, __m256 cur)
 {
     const __m256 m = _mm256_or_ps(_mm256_cmp_ps(v, cur, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
@@ -67,6 +83,9 @@ CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
 #define TYPE_SUFFIX f32
 #define MR CC_MR_F32
 #define CC_NVMAX CC_NV_F32
+#define CC_NVWIDE CC_NV_F32
+#define CC_MRMAX MR
+#define CC_MR_NV(nv) MR
 #define CC_V __m256
 #define CC_VW 8
 #define CC_M __m256i
@@ -82,6 +101,7 @@ CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
 #define CC_VADD(a, b) _mm256_add_ps(a, b)
 #define CC_VDIV(a, b) _mm256_div_ps(a, b)
 #define CC_VSEL_MAX(v, cur) cc_selmax_f32__avx2(v, cur)
+#define CC_VQUOT(s, d, r) cc_quot_f32__avx2(s, d, r)
 #define CC_VMUL(a, b) _mm256_mul_ps(a, b)
 #define CC_VLOADR(p, lo, hi, f) cc_loadr_f32__avx2(p, lo, hi, f)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx2(p, lo, hi, f)
@@ -93,6 +113,9 @@ CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
 #define TYPE_SUFFIX f64
 #define MR CC_MR_F64
 #define CC_NVMAX CC_NV_F64
+#define CC_NVWIDE CC_NV_F64
+#define CC_MRMAX MR
+#define CC_MR_NV(nv) MR
 #define CC_V __m256d
 #define CC_VW 4
 #define CC_M __m256i
@@ -107,6 +130,7 @@ CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
 #define CC_VADD(a, b) _mm256_add_pd(a, b)
 #define CC_VDIV(a, b) _mm256_div_pd(a, b)
 #define CC_VSEL_MAX(v, cur) cc_selmax_f64__avx2(v, cur)
+#define CC_VQUOT(s, d, r) cc_quot_f64__avx2(s, d, r)
 #define CC_VMUL(a, b) _mm256_mul_pd(a, b)
 #define CC_VLOADR(p, lo, hi, f) cc_loadr_f64__avx2(p, lo, hi, f)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f64__avx2(p, lo, hi, f)

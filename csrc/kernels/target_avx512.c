@@ -10,15 +10,21 @@
 #define CC_VBYTES 64
 
 /* GEMM tiles: 8 rows x 3 vectors (24 accumulators of 32 registers); 8 divides the usual
- * channel counts, and narrower tiles (1, 2 vectors) take a row's last columns. */
+ * channel counts, and narrower tiles (1, 2 vectors) take a row's last columns. The
+ * forward kernels also come 4 vectors wide with 6 rows (24 accumulators): a 49-output
+ * plane is one 64-column tile instead of two of 32, so each weight is read once. */
 #define CC_MR_F32 8
 #define CC_VW_F32 16
 #define CC_NR_F32 48
 #define CC_NV_F32 3
+#define CC_NVW_F32 4
+#define CC_MR_WIDE_F32 6
 #define CC_MR_F64 8
 #define CC_VW_F64 8
 #define CC_NR_F64 24
 #define CC_NV_F64 3
+#define CC_NVW_F64 4
+#define CC_MR_WIDE_F64 6
 
 #include "planes_generic.inc.c"
 
@@ -47,6 +53,20 @@ CC_INLINE __m512d cc_even_f64__avx512(const double *p, int lo, int hi, __m512d f
     const __m512d b = _mm512_mask_loadu_pd(fill, CC_RANGE8(lo1, hi1 > lo1 ? hi1 : lo1), p + 8);
     return _mm512_permutex2var_pd(a, even, b);
 }
+/* s / d from r = RN(1 / d): q = s * r corrected once by the exact remainder s - q * d;
+ * where s is not finite the remainder is NaN and q itself is the answer. */
+CC_INLINE __m512 cc_quot_f32__avx512(__m512 s, __m512 d, __m512 r)
+{
+    const __m512 q = _mm512_mul_ps(s, r), rem = _mm512_fnmadd_ps(q, d, s);
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(rem, rem, _CMP_UNORD_Q),
+                                _mm512_fmadd_ps(rem, r, q), q);
+}
+CC_INLINE __m512d cc_quot_f64__avx512(__m512d s, __m512d d, __m512d r)
+{
+    const __m512d q = _mm512_mul_pd(s, r), rem = _mm512_fnmadd_pd(q, d, s);
+    return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(rem, rem, _CMP_UNORD_Q),
+                                _mm512_fmadd_pd(rem, r, q), q);
+}
 CC_INLINE __m512 cc_selmax_f32__avx512(__m512 v, __m512 cur)
 {
     const __mmask16 m = _mm512_cmp_ps_mask(v, cur, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
@@ -62,6 +82,9 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define TYPE_SUFFIX f32
 #define MR CC_MR_F32
 #define CC_NVMAX CC_NV_F32
+#define CC_NVWIDE 4
+#define CC_MRMAX 8
+#define CC_MR_NV(nv) ((nv) > 3 ? 6 : 8)
 #define CC_V __m512
 #define CC_VW 16
 #define CC_M __mmask16
@@ -76,6 +99,7 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define CC_VADD(a, b) _mm512_add_ps(a, b)
 #define CC_VDIV(a, b) _mm512_div_ps(a, b)
 #define CC_VSEL_MAX(v, cur) cc_selmax_f32__avx512(v, cur)
+#define CC_VQUOT(s, d, r) cc_quot_f32__avx512(s, d, r)
 #define CC_VMUL(a, b) _mm512_mul_ps(a, b)
 #define CC_VLOADR(p, lo, hi, f) _mm512_mask_loadu_ps(f, CC_RANGE16(lo, hi), p)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx512(p, lo, hi, f)
@@ -87,6 +111,9 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define TYPE_SUFFIX f64
 #define MR CC_MR_F64
 #define CC_NVMAX CC_NV_F64
+#define CC_NVWIDE 4
+#define CC_MRMAX 8
+#define CC_MR_NV(nv) ((nv) > 3 ? 6 : 8)
 #define CC_V __m512d
 #define CC_VW 8
 #define CC_M __mmask8
@@ -101,6 +128,7 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define CC_VADD(a, b) _mm512_add_pd(a, b)
 #define CC_VDIV(a, b) _mm512_div_pd(a, b)
 #define CC_VSEL_MAX(v, cur) cc_selmax_f64__avx512(v, cur)
+#define CC_VQUOT(s, d, r) cc_quot_f64__avx512(s, d, r)
 #define CC_VMUL(a, b) _mm512_mul_pd(a, b)
 #define CC_VLOADR(p, lo, hi, f) _mm512_mask_loadu_pd(f, CC_RANGE8(lo, hi), p)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f64__avx512(p, lo, hi, f)
