@@ -438,6 +438,126 @@ done:
     return status;
 }
 
+/* The fallback GEMM path, for windows whose zero-padded phase layout would dwarf the
+ * input and output (huge padding or dilation): weights packed into MR-row panels, the
+ * column matrix packed block by block straight from the input with its bounds checked per
+ * element (im2col fused into packing), the table's packed micro-kernel. Every output is
+ * summed in a fixed order (CC_GEMM_KC blocks), so results do not depend on the threads.
+ *
+ * Picks the column block nc and row block mc: as large as the cache budget allows, then
+ * halved until there are a few tasks per thread (batch-1 layers need the split). */
+static void CC_FN(im2col_blocks)(int64_t batch_groups, int64_t cols, int64_t mpad, int mr, int nr,
+                               int nt, int64_t *nc_out, int64_t *mc_out)
+{
+    const int64_t nc_max = cc_round_up(512, nr), mc_max = cc_round_up(128, mr);
+    int64_t nc = cc_min64(nc_max, cc_round_up(cols, nr));
+    int64_t mc = cc_min64(mc_max, mpad);
+    const int64_t want = 4 * (int64_t)nt;
+#define CC_TASKS() (batch_groups * cc_ceil_div(cols, nc) * cc_ceil_div(mpad, mc))
+    while (nt > 1 && CC_TASKS() < want && nc > 4 * nr) nc = cc_round_up(nc / 2, nr);
+    while (nt > 1 && CC_TASKS() < want && mc > 2 * mr) mc = cc_round_up(mc / 2, mr);
+#undef CC_TASKS
+    *nc_out = nc;
+    *mc_out = mc;
+}
+
+static cc_status CC_FN(conv_gemm_im2col)(const cc_conv2d_desc *d, const TYPE *x, const int64_t xs[4],
+                                  const int64_t xst[4], const TYPE *w, const int64_t ws[4],
+                                  const int64_t wst[4], const TYPE *bias, int64_t bias_stride,
+                                  TYPE *y, const int64_t ys[4], int nt)
+{
+    const cc_kernels *kern = cc_active_kernels();
+    const int mr = kern->CC_FN(gemm).mr, nr = kern->CC_FN(gemm).nr;
+    const CC_FN(cc_gemm_ukr) ukr = kern->CC_FN(gemm).fn;
+    const int64_t N = xs[0], G = d->groups, cg = ws[1], kg = ws[0] / G, c_out = ws[0];
+    const int64_t kdim = cg * ws[2] * ws[3], P = ys[2] * ys[3];
+    const int64_t mpad = cc_round_up(kg, mr);
+    int64_t nc, mc, t;
+    CC_FN(im2col_blocks)(N * G, P, mpad, mr, nr, nt, &nc, &mc);
+    const int64_t n_jc = cc_ceil_div(P, nc), n_ic = cc_ceil_div(mpad, mc);
+    const int64_t tasks = N * G * n_jc * n_ic;
+    const int64_t b_elems = (int64_t)CC_GEMM_KC * nc;
+
+    TYPE *packed_w = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * G * mpad * kdim);
+    TYPE *packed_b = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * b_elems);
+    TYPE *bias_c = bias ? (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (c_out + mr)) : NULL;
+    if (!packed_w || !packed_b || (bias && !bias_c)) {
+        cc_aligned_free(packed_w);
+        cc_aligned_free(packed_b);
+        cc_aligned_free(bias_c);
+        return CC_ERR_NO_MEMORY;
+    }
+    if (bias)
+        for (int64_t k = 0; k < c_out; ++k) bias_c[k] = bias[k * bias_stride];
+
+    cc_im2col_geom geo;
+    geo.in_h = xs[2]; geo.in_w = xs[3]; geo.out_w = ys[3];
+    geo.kernel_h = ws[2]; geo.kernel_w = ws[3];
+    geo.stride_h = d->stride_h; geo.stride_w = d->stride_w;
+    geo.pad_top = d->pad_top; geo.pad_left = d->pad_left;
+    geo.dilation_h = d->dilation_h; geo.dilation_w = d->dilation_w;
+    geo.xs_c = xst[1]; geo.xs_h = xst[2]; geo.xs_w = xst[3];
+
+    (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (t = 0; t < G; ++t)
+        CC_FN(cc_pack_weights)(w, wst, cg, ws[2], ws[3], t * kg, kg, mr, packed_w + t * mpad * kdim);
+
+#pragma omp parallel num_threads(nt)
+    {
+        TYPE *bbuf = packed_b + (int64_t)cc_thread_id() * b_elems;
+        int64_t task;
+#pragma omp for schedule(static)
+        for (task = 0; task < tasks; ++task) {
+            int64_t rem = task;
+            const int64_t ib = rem % n_ic; rem /= n_ic;
+            const int64_t jb = rem % n_jc; rem /= n_jc;
+            const int64_t g = rem % G, n = rem / G;
+            const int64_t j0 = jb * nc, jn = cc_min64(nc, P - j0);
+            const int64_t i0 = ib * mc, in = cc_min64(mc, kg - i0);
+            if (in <= 0) continue; /* a row block wholly in the panel padding */
+            const TYPE *xg = x + n * xst[0] + g * cg * xst[1];
+            const TYPE *wg = packed_w + g * mpad * kdim;
+            TYPE *yg = y + (n * c_out + g * kg) * P;
+            for (int64_t pc = 0; pc < kdim; pc += CC_GEMM_KC) {
+                const int64_t kc = cc_min64(CC_GEMM_KC, kdim - pc);
+                CC_FN(cc_pack_im2col)(&geo, xg, pc, kc, j0, jn, nr, bbuf);
+                const TYPE *ablock = wg + pc * mpad;
+                for (int64_t jr = 0; jr < jn; jr += nr) {
+                    const TYPE *bpanel = bbuf + jr * kc;
+                    for (int64_t ir = 0; ir < in; ir += mr) {
+                        const int64_t row = i0 + ir;
+                        ukr(kc, ablock + row * kc, bpanel, yg + row * P + j0 + jr, P,
+                            cc_min64(mr, in - ir), cc_min64(nr, jn - jr),
+                            bias_c ? bias_c + g * kg + row : NULL, pc > 0);
+                    }
+                }
+            }
+        }
+    }
+    cc_aligned_free(packed_w);
+    cc_aligned_free(packed_b);
+    cc_aligned_free(bias_c);
+    return CC_OK;
+}
+
+/* 1 when the zero-padded stride-phase layout of conv_gemm stays within a small multiple
+ * of the input plus output (it does for every ordinary layer; huge padding or dilation
+ * would make it enormous). Computed in double: the sizes may exceed int64. */
+static int CC_FN(phase_layout_fits)(const cc_conv2d_desc *d, const int64_t xs[4],
+                                    const int64_t ws[4], const int64_t ys[4])
+{
+    const double kh = (double)ws[2], kw = (double)ws[3];
+    const double sh = (double)d->stride_h, sw = (double)d->stride_w;
+    const double ph_h = (double)ys[2] + (kh - 1) * (double)d->dilation_h / sh;
+    const double ph_w = (double)ys[3] + (kw - 1) * (double)d->dilation_w / sw;
+    const double phases = (kh < sh ? kh : sh) * (kw < sw ? kw : sw);
+    const double layout = (double)xs[1] * phases * ph_h * ph_w;
+    const double io = (double)xs[1] * (double)xs[2] * (double)xs[3] +
+                      (double)ys[1] * (double)ys[2] * (double)ys[3];
+    return layout <= 4.0 * io + 65536.0;
+}
+
 cc_status CC_FN(cc_conv2d)(const cc_conv2d_desc *desc, const TYPE *x, const int64_t x_shape[4],
                            const int64_t x_strides[4], const TYPE *w, const int64_t w_shape[4],
                            const int64_t w_strides[4], const TYPE *bias, int64_t bias_stride,
@@ -461,6 +581,9 @@ cc_status CC_FN(cc_conv2d)(const cc_conv2d_desc *desc, const TYPE *x, const int6
     if (w_shape[1] == 1 && desc->groups > 1)
         return CC_FN(conv_depthwise)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
                                      bias_stride, y, ys, nt);
+    if (!CC_FN(phase_layout_fits)(desc, x_shape, w_shape, ys))
+        return CC_FN(conv_gemm_im2col)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
+                                       bias_stride, y, ys, nt);
     return CC_FN(conv_gemm)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
                             bias_stride, y, ys, nt);
 }
