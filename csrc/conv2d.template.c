@@ -211,8 +211,8 @@ static void CC_FN(tile_span)(int64_t tt, int64_t nvec, int nvmax, int nvw, int64
  * pixels of an output row are consecutive: output (oh, ow) and tap k = (c, i, j) read
  * buf[boff[k] + oh * ph_w + ow]. Row r of W_g is the weights' own row (weights that are
  * not dense along (c, i, j) are copied once), read in place by the micro-kernel.
- * Column tiles: the P outputs in vectors of vw, cut into tiles of at most nvmax vectors,
- * balanced (a 4-vector row runs as 2 + 2). For each k block of a tile the B block is packed
+ * Column tiles: the P outputs in vectors of vw, cut into tiles by tile_count / tile_span.
+ * For each k block of a tile the B block is packed
  * (the tile's output rows are runs in the phase planes: a few vector copies per k row),
  * then every mr-row panel of the task's row block runs over it while it sits in L1,
  * accumulating straight into the output (the kernel resumes each chain from C, so every
