@@ -201,7 +201,7 @@ static void CC_FN(tile_span)(int64_t tt, int64_t nvec, int nvmax, int nvw, int64
 /* Bytes of one packed B block (kc rows of a column tile), meant to stay in L1 while every
  * row panel of the block runs over it. */
 #ifndef CC_B_BLOCK_BYTES
-#define CC_B_BLOCK_BYTES ((int64_t)24 * 1024)
+#define CC_B_BLOCK_BYTES ((int64_t)32 * 1024)
 #endif
 
 /* Forward convolution as a GEMM per (image, group) without an im2col matrix:
