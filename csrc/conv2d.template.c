@@ -201,7 +201,7 @@ static void CC_FN(tile_span)(int64_t tt, int64_t nvec, int nvmax, int nvw, int64
 /* Bytes of one packed B block (kc rows of a column tile), meant to stay in L1 while every
  * row panel of the block runs over it. */
 #ifndef CC_B_BLOCK_BYTES
-#define CC_B_BLOCK_BYTES ((int64_t)24 * 1024)
+#define CC_B_BLOCK_BYTES ((int64_t)32 * 1024)
 #endif
 
 /* Forward convolution as a GEMM per (image, group) without an im2col matrix:
@@ -211,8 +211,8 @@ static void CC_FN(tile_span)(int64_t tt, int64_t nvec, int nvmax, int nvw, int64
  * pixels of an output row are consecutive: output (oh, ow) and tap k = (c, i, j) read
  * buf[boff[k] + oh * ph_w + ow]. Row r of W_g is the weights' own row (weights that are
  * not dense along (c, i, j) are copied once), read in place by the micro-kernel.
- * Column tiles: the P outputs in vectors of vw, cut into tiles of at most nvmax vectors,
- * balanced (a 4-vector row runs as 2 + 2). For each k block of a tile the B block is packed
+ * Column tiles: the P outputs in vectors of vw, cut into tiles by tile_count / tile_span.
+ * For each k block of a tile the B block is packed
  * (the tile's output rows are runs in the phase planes: a few vector copies per k row),
  * then every mr-row panel of the task's row block runs over it while it sits in L1,
  * accumulating straight into the output (the kernel resumes each chain from C, so every

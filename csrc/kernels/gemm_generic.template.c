@@ -9,6 +9,18 @@
  * place through row offsets (b + boff[p]; columns at or past n never read).
  */
 
+#ifndef CC_UNROLL
+#if defined(__clang__)
+#define CC_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define CC_UNROLL _Pragma("GCC unroll 32")
+#else
+#define CC_UNROLL
+#endif
+#endif
+
+/* Every loop over the tile has constant bounds (conditions inside), so that the compiler
+ * unrolls them and keeps the accumulators in registers. */
 CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
                                         const TYPE *CC_RESTRICT b,
                                         const int64_t *CC_RESTRICT boff, TYPE *CC_RESTRICT c,
@@ -18,28 +30,44 @@ CC_ALWAYS_INLINE void CC_KFN(gemm_tile)(int64_t k, const TYPE *CC_RESTRICT a,
                                         const int INDEXED)
 {
     TYPE acc[MR][CC_NVMAX * CC_VW];
+    const TYPE *ar[MR];
     const int64_t mm = m < MR ? m : MR, nn = n < NRW ? n : NRW;
+    CC_UNROLL
     for (int i = 0; i < MR; ++i) {
         const TYPE b0 = (!accumulate && bias && i < mm) ? bias[i] : (TYPE)0;
-        for (int j = 0; j < NRW; ++j) acc[i][j] = b0;
+        ar[i] = a + (i < mm ? i : mm - 1) * lda;
+        CC_UNROLL
+        for (int j = 0; j < NRW; ++j)
+            acc[i][j] = (accumulate && i < mm && j < nn) ? c[i * ldc + j] : b0;
     }
-    if (accumulate)
-        for (int64_t i = 0; i < mm; ++i)
-            for (int64_t j = 0; j < nn; ++j) acc[i][j] = c[i * ldc + j];
 
     for (int64_t p = 0; p < k; ++p) {
         const TYPE *CC_RESTRICT brow = INDEXED ? b + boff[p] : b + p * NRW;
         TYPE bv[CC_NVMAX * CC_VW];
-        for (int j = 0; j < NRW; ++j) bv[j] = (INDEXED && j >= nn) ? (TYPE)0 : brow[j];
+        if (INDEXED && nn < NRW) {
+            CC_UNROLL
+            for (int j = 0; j < NRW; ++j) bv[j] = j < nn ? brow[j] : (TYPE)0;
+        } else {
+            CC_UNROLL
+            for (int j = 0; j < NRW; ++j) bv[j] = brow[j];
+        }
+        CC_UNROLL
         for (int i = 0; i < MR; ++i) {
             /* strided A: rows past m repeat row m - 1 (never stored) */
-            const TYPE ai = ASTRIDED ? a[(i < mm ? i : mm - 1) * lda + p] : a[p * MR + i];
+            const TYPE ai = ASTRIDED ? ar[i][p] : a[p * MR + i];
+            CC_UNROLL
             for (int j = 0; j < NRW; ++j) acc[i][j] += ai * bv[j];
         }
     }
 
-    for (int64_t i = 0; i < mm; ++i)
-        for (int64_t j = 0; j < nn; ++j) c[i * ldc + j] = acc[i][j];
+    CC_UNROLL
+    for (int i = 0; i < MR; ++i) {
+        if (i < mm) {
+            CC_UNROLL
+            for (int j = 0; j < NRW; ++j)
+                if (j < nn) c[i * ldc + j] = acc[i][j];
+        }
+    }
 }
 
 static void CC_KFN(gemm_ukr)(int64_t k, const TYPE *a, const TYPE *b, TYPE *c, int64_t ldc,
