@@ -67,9 +67,18 @@ def config() -> dict:
     """Build and run-time configuration: version, compiler, OpenMP, threads, CPU features,
     SIMD target, and the algorithm and kernel each op uses."""
     k = _core.kernel_names()
+    target = _core.get_target()
     kernels = {
         "conv2d": {
-            "algorithm": "packed GEMM, im2col fused into packing (1x1 stride-1 unpadded: direct copy)",
+            "algorithm": "indexed GEMM over the input laid out as zero-padded stride phases "
+                         "(unpadded stride 1: read in place), weights read in place; packed "
+                         "im2col GEMM when padding or dilation dwarf the input",
+            "kernel": {"float32": f"gemm_sp_f32 register tiles__{target}",
+                       "float64": f"gemm_sp_f64 register tiles__{target}"},
+        },
+        "conv2d_backward": {
+            "algorithm": "packed GEMM: weight grad over im2col^T blocks, input grad by W^T "
+                         "blocks and col2im; direct loops for depthwise",
             "kernel": {"float32": k["gemm_f32"], "float64": k["gemm_f64"]},
         },
         "conv2d (depthwise, in_channels/groups == 1)": {
