@@ -129,17 +129,21 @@ typedef struct CC_FN(gemm_plan) {
  * each unit is also split, along whichever operand is smaller to duplicate: by columns
  * when the weights (kg x kdim) are smaller than the unit's B (kdim x P), since every
  * column block reads all the weights; else by rows, since every row block packs all of B.
- * The count is chosen so that the tasks divide evenly among the threads. Only speed
+ * The count is chosen so that the tasks divide evenly among the threads. whole_rows: no
+ * L2 budget for the weights (the k-outer order streams them once anyway). Only speed
  * depends on this: every output element is one fused chain over the whole reduction,
  * whatever the split. */
 #define CC_A_BLOCK_BYTES ((int64_t)1024 * 1024)
 #define CC_MC_MAX 256
 static void CC_FN(gemm_blocks)(int64_t units, int64_t kg, int64_t kdim, int64_t P,
-                               int64_t tiles, int mr, int nt, CC_FN(gemm_plan) *plan)
+                               int64_t tiles, int mr, int nt, int whole_rows,
+                               CC_FN(gemm_plan) *plan)
 {
     const int64_t panels = cc_ceil_div(kg, mr);
     const int64_t panel_bytes = (int64_t)mr * kdim * (int64_t)sizeof(TYPE);
-    const int64_t per_block0 = cc_max64(1, cc_min64(CC_A_BLOCK_BYTES / panel_bytes, CC_MC_MAX / mr));
+    const int64_t per_block0 =
+        whole_rows ? panels
+                   : cc_max64(1, cc_min64(CC_A_BLOCK_BYTES / panel_bytes, CC_MC_MAX / mr));
     int64_t n_ib = cc_ceil_div(panels, per_block0), n_jc = 1;
     if (units % nt && units < 4 * (int64_t)nt) {
         const int by_cols = (double)kg <= (double)P;
@@ -194,6 +198,9 @@ static void CC_FN(tile_span)(int64_t tt, int64_t nvec, int nvmax, int nvw, int64
     *v0 = tt * nvec / tiles;
     *nv = (int)((tt + 1) * nvec / tiles - *v0);
 }
+
+/* Bytes of output plus one packed k block of B under which a task runs k-outer. */
+#define CC_K_OUTER_BYTES ((int64_t)1024 * 1024)
 
 /* Multiply-adds under which a convolution runs on one thread (about 5 us of work). */
 #define CC_SERIAL_MACS 1.0e6
@@ -300,11 +307,20 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
      * is the single tile of every row (else a wide tile's last panel in a block may be
      * partial, a small waste) */
     const int only_wide = nvw > nvmax && nvec == nvw;
-    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, P, tiles, only_wide ? mrw : mr, nt, &plan);
+    /* Loop order of a task. Tile-outer (for each column tile, its k blocks): the output tile
+     * stays in L1/L2 across the k blocks; the weights of a row block are kept in L2 for all
+     * the tiles. k-outer (for each k block, every tile): when all of a group's output and
+     * one k block of its B fit in L2 together, the weights stream through once, each B block
+     * is packed once, and the output accumulates in L2 (small planes with many channels). */
+    const int k_outer = !direct_b && (double)sizeof(TYPE) * ((double)kg * (double)P +
+                                                           (double)kc * (double)(nvec * vw)) <=
+                                         (double)CC_K_OUTER_BYTES;
+    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, P, tiles, only_wide ? mrw : mr, nt, k_outer,
+                       &plan);
     const int64_t n_ib = plan.n_ib, n_jc = plan.n_jc;
     /* the packed B of a whole column block, when small enough to keep (see the task loop) */
     const int64_t max_block_tiles = cc_ceil_div(tiles, n_jc);
-    const int cache_b = !direct_b && n_ib > 1 &&
+    const int cache_b = !direct_b && !k_outer && n_ib > 1 &&
                         (double)kdim * (double)(max_block_tiles * nrw) * (double)sizeof(TYPE) <=
                             (double)CC_B_CACHE_BYTES;
     /* + vw: the packing's whole-vector stores may run past the last row */
@@ -394,6 +410,27 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                             ukr(kdim, ablk + ir * lda, lda, bimg + oh * ph_w + ow0, boff,
                                 yblk + ir * P + oh * OW + ow0, P, cc_min64(mrt, rows - ir), width,
                                 bblk ? bblk + ir : NULL, 0);
+                    }
+                    continue;
+                }
+                if (k_outer) {
+                    for (int64_t pc = 0; pc < kdim; pc += kc) {
+                        const int64_t kcc = cc_min64(kc, kdim - pc);
+                        for (int64_t tt = t0; tt < t1; ++tt) {
+                            int64_t v0;
+                            int nv;
+                            CC_FN(tile_span)(tt, nvec, nvmax, nvw, &v0, &nv);
+                            const int64_t p0 = v0 * vw, width = cc_min64((v0 + nv) * vw, P) - p0;
+                            const CC_FN(cc_gemm_sp) ukr = kern->CC_FN(gemm_sp).fn[nv - 1];
+                            const int mrt = nv > nvmax ? mrw : mr;
+                            CC_FN(tile_segments)(p0, width, OW, ph_w, &segs);
+                            CC_FN(pack_tile)(kern, bimg, boff + pc, kcc, &segs, p0, width, OW, ph_w,
+                                             nv, vw, !in_place, bpack);
+                            for (int64_t ir = 0; ir < rows; ir += mrt)
+                                ukr(kcc, ablk + ir * lda + pc, lda, bpack, yblk + ir * P + p0, P,
+                                    cc_min64(mrt, rows - ir), width,
+                                    (bblk && pc == 0) ? bblk + ir : NULL, pc > 0);
+                        }
                     }
                     continue;
                 }

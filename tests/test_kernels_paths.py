@@ -492,3 +492,26 @@ def pool_counts(shape, k, s, p, cip):
             else:
                 cnt[a, b] = (min(he, h) - max(hs, 0)) * (min(we, w) - max(ws, 0))
     return cnt
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", [
+    # (N, C, H, W, K, k, stride, pad): which blocking of the forward GEMM each one takes
+    (1, 8, 70, 70, 64, 3, 1, 1),      # large output: tile-outer, B packed per tile
+    (1, 128, 22, 22, 512, 3, 1, 1),   # several row blocks share a kept packed B
+    (1, 64, 12, 12, 96, 3, 1, 1),     # small plane, many channels: k-outer
+    (2, 3, 32, 32, 16, 3, 1, 1),      # few output channels: B read in place
+    (2, 4, 33, 35, 8, 3, 2, 1),       # strided, few channels
+    (1, 96, 9, 9, 200, 1, 1, 0),      # 1x1 read in place, partial panels
+])
+def test_conv_blocking_paths(target, threads, dtype, case):
+    n, c, h, wd, k, ks, s, p = case
+    rng = np.random.default_rng(31)
+    x = data(rng, (n, c, h, wd), dtype, True)
+    w = data(rng, (k, c, ks, ks), dtype, True)
+    b = data(rng, (k,), dtype, True)
+    want = ref_conv2d(x, w, b, (s, s), (p,) * 4).astype(dtype)
+    for nt in (1, 2, 3):
+        threads(nt)
+        np.testing.assert_array_equal(run_conv(x, w, b, (s, s), (p,) * 4, (1, 1), 1), want,
+                                      err_msg=f"threads={nt}")
