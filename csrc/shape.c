@@ -119,10 +119,14 @@ cc_status cc_conv2d_check(const cc_conv2d_desc *desc, const int64_t x_shape[4],
      * Bound them here so the drivers can allocate without further checks. */
     if (cc_mul_overflow(w_shape[1], w_shape[2], &kdim) || cc_mul_overflow(kdim, w_shape[3], &kdim))
         return CC_ERR_OVERFLOW;
-    if (cc_mul_overflow(w_shape[0] + desc->groups * 64, kdim, &panel) ||
-        cc_mul_overflow(panel, 8, &panel) || panel > CC_MAX_WORKSPACE_BYTES)
+    if (kdim == 0) return CC_OK; /* no input channels: no workspace (the bias path) */
+    /* checked throughout: groups may be huge when every channel count is zero */
+    if (cc_mul_overflow(desc->groups, 64, &panel) || cc_add_overflow(panel, w_shape[0], &panel) ||
+        cc_mul_overflow(panel, kdim, &panel) || cc_mul_overflow(panel, 8, &panel) ||
+        panel > CC_MAX_WORKSPACE_BYTES)
         return CC_ERR_OVERFLOW;
-    if (cc_mul_overflow(oh, ow, &out_plane) || cc_mul_overflow(out_plane + 64, 8, &panel))
+    if (cc_mul_overflow(oh, ow, &out_plane) || cc_add_overflow(out_plane, 64, &panel) ||
+        cc_mul_overflow(panel, 8, &panel))
         return CC_ERR_OVERFLOW;
     return CC_OK;
 }

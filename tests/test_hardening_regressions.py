@@ -67,3 +67,17 @@ def test_max_pool_backward_empty_plane_rejects_every_index(input_shape):
     empty = dy[..., :0, :]
     dx = cc.max_pool2d_backward(empty, idx[..., :0, :], input_shape)
     assert dx.shape == tuple(input_shape) and dx.dtype == np.float64
+
+
+@pytest.mark.parametrize("groups", [1, 3, 2**31, 2**57, 2**62])
+def test_conv_without_channels_accepts_any_groups(groups):
+    """x (N, 0, H, W) with weight (0, 0, kh, kw) is valid for every groups >= 1 (zero is
+    divisible by anything), and the output is empty. The workspace bound computed
+    groups * 64 unchecked: signed overflow (UndefinedBehaviorSanitizer), and with wrapping
+    arithmetic a ValueError for groups = 2**57."""
+    x = np.ones((2, 0, 3, 4))
+    w = np.ones((0, 0, 2, 2))
+    y = cc.conv2d(x, w, groups=groups)
+    assert y.shape == (2, 0, 2, 3) and y.dtype == np.float64
+    dx, dw, db = cc.conv2d_backward(np.ones((2, 0, 2, 3)), x, w, groups=groups)
+    assert dx.shape == x.shape and dw.shape == w.shape and db.shape == (0,)
