@@ -130,7 +130,8 @@ class BuildExt(build_ext):
         if ctype == "msvc":
             base = ["/std:c11", "/O2"]
         else:
-            base = ["-std=c11", "-O3", "-fvisibility=hidden", "-Wall"]
+            # -g0: no debug sections (they tripled the wheel); build with CFLAGS=-g to debug
+            base = ["-std=c11", "-O3", "-fvisibility=hidden", "-Wall", "-g0"]
         macros = []
         objects = []
         include_dirs = [os.path.join(HERE, d) for d in INCLUDE_DIRS]
@@ -152,7 +153,8 @@ class BuildExt(build_ext):
         )
         for ext in self.extensions:
             ext.extra_objects = objects + list(ext.extra_objects or [])
-            ext.extra_compile_args = list(ext.extra_compile_args or []) + omp_c
+            ext.extra_compile_args = list(ext.extra_compile_args or []) + omp_c + (
+                [] if ctype == "msvc" else ["-g0"])
             ext.extra_link_args = list(ext.extra_link_args or []) + omp_l
             ext.include_dirs = include_dirs + [numpy.get_include()] + list(ext.include_dirs)
         # The objects above are rebuilt on every run, but build_ext only relinks when the
