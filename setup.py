@@ -3,6 +3,7 @@ with its own flags, and the Cython extension convcore._core that links them. Ope
 probed with a real compile-and-link test for the compiler in use."""
 import os
 import platform
+import shlex
 import shutil
 import sys
 import tempfile
@@ -95,11 +96,19 @@ class BuildExt(build_ext):
             src = os.path.join(tmp, "omp_probe.c")
             with open(src, "w") as f:
                 f.write(OPENMP_TEST)
+            # distutils adds the environment's CFLAGS and LDFLAGS to the compile and
+            # shared-link commands but not to the executable link: add them here, or flags
+            # such as -fsanitize=address compile the probe but fail its link, and the
+            # build would silently be serial.
+            env_link = []
+            if self.compiler.compiler_type != "msvc":
+                env_link = shlex.split(os.environ.get("CFLAGS", "")) + shlex.split(
+                    os.environ.get("LDFLAGS", ""))
             for cflags, ldflags in self.openmp_candidates():
                 try:
                     objs = self.compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
                     self.compiler.link_executable(
-                        objs, "omp_probe", output_dir=tmp, extra_postargs=ldflags
+                        objs, "omp_probe", output_dir=tmp, extra_postargs=ldflags + env_link
                     )
                     return cflags, ldflags
                 except Exception:  # noqa: BLE001 - any failure means "not this flag set"
@@ -132,6 +141,10 @@ class BuildExt(build_ext):
         else:
             # -g0: no debug sections (they tripled the wheel); build with CFLAGS=-g to debug
             base = ["-std=c11", "-O3", "-fvisibility=hidden", "-Wall", "-g0"]
+            # An optimisation level in the environment's CFLAGS (a sanitizer or debug
+            # build) wins over ours, which would otherwise come after it.
+            if any(f.startswith("-O") for f in os.environ.get("CFLAGS", "").split()):
+                base.remove("-O3")
         macros = []
         objects = []
         include_dirs = [os.path.join(HERE, d) for d in INCLUDE_DIRS]
