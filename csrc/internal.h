@@ -81,10 +81,13 @@ CC_INLINE int cc_add_overflow(int64_t a, int64_t b, int64_t *out)
 
 CC_INLINE int64_t cc_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 CC_INLINE int64_t cc_max64(int64_t a, int64_t b) { return a > b ? a : b; }
-CC_INLINE int64_t cc_ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+/* Ceiling and floor division of any numerator by a positive divisor. They correct C's
+ * truncating quotient with the remainder rather than adding b - 1 to the numerator,
+ * which overflows int64 for numerators and divisors near 2^62 (an output-size formula
+ * with a huge window or stride). */
+CC_INLINE int64_t cc_ceil_div(int64_t a, int64_t b) { return a / b + (a % b > 0); }
 CC_INLINE int64_t cc_round_up(int64_t a, int64_t b) { return cc_ceil_div(a, b) * b; }
-/* Floor division for a possibly negative numerator and a positive divisor. */
-CC_INLINE int64_t cc_floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+CC_INLINE int64_t cc_floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
 
 /* 64-byte aligned workspace. Returns NULL on failure or when bytes overflow size_t. */
 void *cc_aligned_alloc(int64_t bytes);

@@ -53,7 +53,7 @@ cc_status cc_pool_axis_size(int64_t in, int64_t kernel, int64_t stride, int64_t 
     st = span_minus_window(in, kernel, pad_a, pad_b, dilation, &span);
     if (st != CC_OK) return st;
     if (ceil_mode) {
-        size = cc_floor_div(span + (stride - 1), stride) + 1;
+        size = cc_ceil_div(span, stride) + 1;
         /* A last window starting inside the trailing padding (or past it) is dropped:
          * windows must start inside the input or the leading padding. */
         if (size >= 1 && (size - 1) >= cc_ceil_div(in + pad_a, stride)) --size;

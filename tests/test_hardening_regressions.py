@@ -81,3 +81,28 @@ def test_conv_without_channels_accepts_any_groups(groups):
     assert y.shape == (2, 0, 2, 3) and y.dtype == np.float64
     dx, dw, db = cc.conv2d_backward(np.ones((2, 0, 2, 3)), x, w, groups=groups)
     assert dx.shape == x.shape and dw.shape == w.shape and db.shape == (0,)
+
+
+@pytest.mark.parametrize("ceil_mode", [False, True])
+@pytest.mark.parametrize("stride", [9, 2**22, 2**42, 2**62])
+def test_max_pool_window_wider_than_int64_half_has_no_output(stride, ceil_mode):
+    """A max-pool window dilated to 2**63 - 7 columns over a 3-wide input has no output (the
+    reference's size is negative). The output size's floor division added stride - 1 to a
+    numerator near -2**63: signed overflow (UndefinedBehaviorSanitizer, found by the
+    fuzzer), and with wrapping arithmetic (release builds) an output of -inf values instead
+    of ValueError for the strides from 2**22 up."""
+    x = np.arange(1.0, 4.0).reshape(1, 1, 1, 3)
+    kw = dict(kernel_size=(1, 9), stride=(1, stride), dilation=(1, 2**60 - 1),
+              ceil_mode=ceil_mode)
+    assert R.pool_output_size(3, 9, stride, 0, 0, 2**60 - 1, ceil_mode) < 1
+    with pytest.raises(ValueError, match="output size"):
+        cc.max_pool2d(x, **kw)
+    with pytest.raises(ValueError, match="output size"):
+        cc.max_pool2d(x, return_indices=True, **kw)
+    # the same stride with a window that fits: the reference's single output
+    kw["dilation"] = (1, 1)
+    kw["kernel_size"] = (1, 3)
+    y, idx = cc.max_pool2d(x, return_indices=True, **kw)
+    ry, ri = R.max_pool2d(x, **kw)
+    assert_exact(y, ry)
+    np.testing.assert_array_equal(idx, ri)

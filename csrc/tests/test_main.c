@@ -112,6 +112,22 @@ static void test_shapes(void)
     CHECK(cc_pool2d_output_size(&p, 1, ((int64_t)1 << 24) + 1, &oh, &ow) == CC_OK && ow == ((int64_t)1 << 24) + 1, "k1 keeps 2^24+1");
     p.kernel_h = p.kernel_w = (int64_t)1 << 32;
     CHECK(cc_pool2d_output_size(&p, 5, 5, &oh, &ow) == CC_ERR_OVERFLOW, "kernel area overflow");
+    /* a dilated window of 2^63 - 7 over 3 columns: the span is near -2^63 and the floor
+     * division by a stride near 2^62 used to overflow (and, wrapped, give 2 outputs) */
+    p.kernel_h = 1; p.kernel_w = 9; p.dilation_w = ((int64_t)1 << 60) - 1;
+    for (int ceil = 0; ceil <= 1; ++ceil) {
+        p.ceil_mode = ceil;
+        for (int64_t s = (int64_t)1 << 62; s >= 1; s >>= 20) {
+            p.stride_w = s;
+            CHECK(cc_pool2d_output_size(&p, 1, 3, &oh, &ow) == CC_ERR_EMPTY_OUTPUT, "huge window, stride %lld, ceil %d", (long long)s, ceil);
+        }
+    }
+    /* floor and ceiling divisions with numerators near +-2^63 */
+    memset(&p, 0, sizeof(p));
+    p.kernel_h = p.kernel_w = 1; p.dilation_h = p.dilation_w = 1; p.ceil_mode = 1;
+    p.stride_h = 1; p.stride_w = ((int64_t)1 << 62) + 1;
+    CHECK(cc_pool2d_output_size(&p, 1, ((int64_t)1 << 62) + 2, &oh, &ow) == CC_OK && ow == 2, "ceil with a stride near 2^62: %lld", (long long)ow);
+    CHECK(cc_pool2d_output_size(&p, 1, ((int64_t)1 << 62) + 1, &oh, &ow) == CC_OK && ow == 1, "ceil, last window in the padding: %lld", (long long)ow);
 }
 
 /* max |a - b| relative to max(1, max |b|) */
