@@ -50,6 +50,8 @@ cc_status CC_FN(cc_max_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
     cc_status st;
     cc_plane_geom g;
     if (!CC_FN(pool_prologue)(desc, x, x_shape, x_strides, y, n_threads, ys, &st)) return st;
+    /* windows made of padding only, with no index inside the plane to report */
+    if (x_shape[2] == 0 || x_shape[3] == 0) return CC_ERR_BAD_SHAPE;
     const cc_kernels *kern = cc_active_kernels();
     const int64_t C = x_shape[1], planes = ys[0] * C, plane = ys[2] * ys[3];
     const int nt = cc_resolve_threads(n_threads);

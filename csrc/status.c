@@ -7,7 +7,7 @@ const char *cc_status_string(cc_status status)
     case CC_OK: return "success";
     case CC_ERR_NULL_POINTER: return "a required pointer argument is NULL";
     case CC_ERR_BAD_RANK: return "wrong number of dimensions";
-    case CC_ERR_BAD_SHAPE: return "a dimension is negative";
+    case CC_ERR_BAD_SHAPE: return "invalid shape (a negative dimension, shapes that do not match, or an empty plane to take a maximum of)";
     case CC_ERR_BAD_STRIDE: return "stride must be >= 1";
     case CC_ERR_BAD_PADDING: return "padding must be >= 0";
     case CC_ERR_BAD_DILATION: return "dilation must be >= 1";

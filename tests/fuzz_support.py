@@ -402,6 +402,8 @@ def oracle_pool(ver, is_max, x, kernel_size, stride=None, padding=0, dilation=1,
                 invalid("divisor_override == 0")
         p["divisor"] = div
     n, c, h, w = p["xshape"]
+    if is_max and input_shape is None and (h == 0 or w == 0):
+        invalid("max pooling of an empty plane: no element to take the maximum of")
     fits_int64(ver, "pool", h + pads[0] + pads[1], w + pads[2] + pads[3],
                d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1, h + pads[0] + s[0],
                w + pads[2] + s[1], w + pads[2] + pads[3] + s[1])

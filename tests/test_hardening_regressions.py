@@ -106,3 +106,17 @@ def test_max_pool_window_wider_than_int64_half_has_no_output(stride, ceil_mode):
     ry, ri = R.max_pool2d(x, **kw)
     assert_exact(y, ry)
     np.testing.assert_array_equal(idx, ri)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 0, 0), (2, 3, 0, 5), (1, 2, 4, 0), (3, 0, 0)])
+def test_max_pool_of_an_empty_plane_raises(shape):
+    """With H or W = 0, padding still gives windows, but none holds an element: max_pool2d
+    returned -inf with index -1 (outside the plane, which max_pool2d_backward then refused;
+    found by the fuzzer). It is a ValueError, as for the global pools; avg_pool2d keeps
+    the reference's 0 for windows without elements."""
+    x = np.ones(shape)
+    for return_indices in (False, True):
+        with pytest.raises(ValueError, match="H, W >= 1"):
+            cc.max_pool2d(x, 2, padding=1, return_indices=return_indices)
+    y = cc.avg_pool2d(x, 2, padding=1, count_include_pad=False)
+    assert_exact(y, R.avg_pool2d(x, 2, padding=1, count_include_pad=False))

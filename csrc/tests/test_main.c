@@ -246,6 +246,24 @@ static void test_pools(const char *target)
                     free(yr); free(y); free(ir); free(iy);
                 }
     free(x);
+    /* an empty plane with padding: windows, but no element to take the maximum of (the
+     * kernel used to write -inf and index -1); nothing is written */
+    {
+        const int64_t es[4] = {1, 2, 0, 3}, est[4] = {6, 3, 3, 1};
+        double ey[2 * 1 * 2] = {7, 7, 7, 7};
+        int64_t ei[4] = {7, 7, 7, 7}, eys[4];
+        cc_pool2d_desc p;
+        memset(&p, 0, sizeof(p));
+        p.kernel_h = p.kernel_w = 2; p.stride_h = p.stride_w = 2;
+        p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 1; p.dilation_h = p.dilation_w = 1;
+        CHECK(cc_pool2d_check(&p, es, eys) == CC_OK && eys[2] == 1 && eys[3] == 2, "[%s] empty plane shape", target);
+        CHECK(cc_max_pool2d_f64(&p, &ey[0], es, est, ey, ei, 2) == CC_ERR_BAD_SHAPE &&
+                  ey[0] == 7 && ei[3] == 7, "[%s] max pool of an empty plane", target);
+        double none = 0;
+        const cc_status ast = cc_avg_pool2d_f64(&p, &none, es, est, ey, 2);
+        CHECK(ast == CC_OK, "[%s] avg pool of an empty plane: %s", target, cc_status_string(ast));
+        CHECK(ey[0] == 0 && ey[1] == 0 && ey[2] == 0 && ey[3] == 0, "[%s] avg pool of an empty plane: %g %g %g %g", target, ey[0], ey[1], ey[2], ey[3]);
+    }
 }
 
 int main(void)

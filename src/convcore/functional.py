@@ -294,6 +294,9 @@ def max_pool2d(x: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = 
     xa, unbatched = _input(x)
     params = _pool_params(kernel_size, stride, padding, dilation, ceil_mode)
     ri = _bool("return_indices", return_indices)
+    if xa.shape[2] == 0 or xa.shape[3] == 0:
+        # padding could give windows, but none has an element (or an index) to take
+        raise ValueError(f"x must have H, W >= 1 for max pooling, got shape {xa.shape}")
     res = _core.max_pool2d(xa, params, ri, _num_threads)
     if unbatched:
         return (res[0][0], res[1][0]) if ri else res[0]

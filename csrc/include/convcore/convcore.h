@@ -40,7 +40,8 @@ typedef enum cc_status {
     CC_OK = 0,
     CC_ERR_NULL_POINTER = -1,      /* a required pointer argument is NULL */
     CC_ERR_BAD_RANK = -2,          /* reserved for wrappers: wrong number of dimensions */
-    CC_ERR_BAD_SHAPE = -3,         /* a dimension is negative */
+    CC_ERR_BAD_SHAPE = -3,         /* a dimension is negative, shapes do not match, or a
+                                      max-pool input plane is empty */
     CC_ERR_BAD_STRIDE = -4,        /* stride < 1 */
     CC_ERR_BAD_PADDING = -5,       /* padding < 0 */
     CC_ERR_BAD_DILATION = -6,      /* dilation < 1 */
@@ -149,7 +150,9 @@ cc_status cc_pool2d_check(const cc_pool2d_desc *desc, const int64_t x_shape[4],
 
 /* Max pooling; padding counts as -inf. NaN propagates: a window holding NaN gives NaN.
  * indices (may be NULL) receives, per output element, the flat position h * W + w of
- * the chosen element within its (n, c) plane; ties go to the first in row-major order. */
+ * the chosen element within its (n, c) plane; ties go to the first in row-major order.
+ * An input with H or W = 0 has no element to choose: CC_ERR_BAD_SHAPE when padding
+ * would give it an output (with N or C = 0 the output is empty and the call succeeds). */
 #ifndef CONVCORE_NO_PROTOTYPES
 cc_status cc_max_pool2d_f32(const cc_pool2d_desc *desc,
                             const float *x, const int64_t x_shape[4], const int64_t x_strides[4],
