@@ -6,7 +6,7 @@ import pytest
 
 import convcore as cc
 import reference as R
-from helpers import assert_exact, small_ints
+from helpers import assert_close, assert_exact, small_ints
 
 DTYPES = [np.float32, np.float64]
 
@@ -120,3 +120,41 @@ def test_max_pool_of_an_empty_plane_raises(shape):
             cc.max_pool2d(x, 2, padding=1, return_indices=return_indices)
     y = cc.avg_pool2d(x, 2, padding=1, count_include_pad=False)
     assert_exact(y, R.avg_pool2d(x, 2, padding=1, count_include_pad=False))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kernel,stride", [((17, 3), 1), ((20, 3), (1, 1)), ((17, 2), (1, 2)),
+                                           ((33, 3), (4, 1)), ((40, 5), (2, 1))])
+def test_avg_pool_windows_taller_than_the_row_ring(kernel, stride, dtype, simd_target):
+    """The SIMD avg-pool row kernel keeps one pointer per window row in an array of 16 and
+    checked that bound only when it copied rows into its ring, not when it read them in
+    place (no left padding): a window of 17 or more rows wrote past the array
+    (AddressSanitizer: stack-buffer-overflow, found by the fuzzer's huge strides)."""
+    rng = np.random.default_rng(kernel[0])
+    x = small_ints(rng, (2, 3, 41, 29), dtype)
+    y = cc.avg_pool2d(x, kernel, stride)
+    assert_close(y, R.avg_pool2d(x, kernel, stride), dtype)
+    assert_close(cc.avg_pool2d(x, kernel, stride, padding=(0, 1)),
+                 R.avg_pool2d(x, kernel, stride, padding=(0, 1)), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("stride_h", [17, 2**40, 2**61, 2**62])
+def test_pool_and_depthwise_strides_near_2_pow_62(stride_h, dtype, simd_target):
+    """The SIMD row kernels sized their row ring as window + 2 * stride_h rows: for
+    stride_h near 2**62 that overflowed int64 (UndefinedBehaviorSanitizer), and with
+    wrapping arithmetic the ring took a negative size, so tall avg-pool windows read the
+    wrong rows. One output row per plane here; every result against the reference."""
+    rng = np.random.default_rng(7)
+    x = small_ints(rng, (2, 3, 30, 37), dtype)
+    for kernel in [(3, 3), (12, 2), (16, 3)]:
+        for f, ref in [(cc.avg_pool2d, R.avg_pool2d),
+                       (cc.max_pool2d, lambda *a, **k: R.max_pool2d(*a, **k)[0])]:
+            for stride_w in (1, 2):
+                for pad in (0, 1):
+                    kw = dict(kernel_size=kernel, stride=(stride_h, stride_w), padding=(0, pad))
+                    assert_close(f(x, **kw), ref(x, **kw), dtype)
+    w = small_ints(rng, (3, 1, 3, 3), dtype)
+    for stride_w in (1, 2):
+        kw = dict(stride=(stride_h, stride_w), padding=1, groups=3)
+        assert_close(cc.conv2d(x, w, **kw), R.conv2d(x, w, **kw), dtype)

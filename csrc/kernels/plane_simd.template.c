@@ -73,6 +73,19 @@ CC_ALWAYS_INLINE void CC_KFN(ring_reset)(CC_FN(row_ring) *r)
  * reach the cache, which, on every row, cost more than the arithmetic. */
 #define CC_RING_AHEAD 2
 
+/* Look-ahead rows for windows moving by stride_h, and the slots a ring needs for windows
+ * of span_h rows with that look-ahead. Both are capped past CC_RING_SLOTS (ring_init then
+ * refuses, and no ring means no look-ahead): span_h and stride_h may be near 2^62, where
+ * span_h + CC_RING_AHEAD * stride_h overflows int64. */
+CC_ALWAYS_INLINE int64_t CC_KFN(ring_ahead_rows)(int64_t stride_h)
+{
+    return CC_RING_AHEAD * cc_min64(stride_h, CC_RING_SLOTS);
+}
+CC_ALWAYS_INLINE int64_t CC_KFN(ring_span)(int64_t span_h, int64_t ahead)
+{
+    return cc_min64(span_h, CC_RING_SLOTS + 1) + ahead;
+}
+
 /* Padded copy of input row ih (elements at xr, unit stride). */
 CC_ALWAYS_INLINE const TYPE *CC_KFN(ring_row)(CC_FN(row_ring) *r, int64_t ih, const TYPE *xr)
 {
@@ -148,8 +161,9 @@ CC_ALWAYS_INLINE int CC_KFN(dw_rows)(const cc_plane_geom *g, const TYPE *x, int6
     CC_FN(row_ring) ring = {0};
     const TYPE *prow[CC_DW_MAX_TAPS];
     const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dw + 1);
-    const int64_t span_h = (KH - 1) * dh + 1, ahead = CC_RING_AHEAD * g->stride_h;
-    if (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, span_h + ahead, (KW - 1) * dw + 1, 0))
+    const int64_t span_h = (KH - 1) * dh + 1, ahead = CC_KFN(ring_ahead_rows)(g->stride_h);
+    if (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, CC_KFN(ring_span)(span_h, ahead),
+                                      (KW - 1) * dw + 1, 0))
         return 0;
     const CC_V vbias = CC_VSET1(bias), zero = CC_VZERO();
     for (int64_t oh = 0; oh < OH; ++oh) {
@@ -210,10 +224,10 @@ CC_ALWAYS_INLINE int CC_KFN(max_rows)(const cc_plane_geom *g, const TYPE *xbase,
     CC_FN(row_ring) ring = {0};
     const TYPE *prow[CC_RING_SLOTS];
     const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dw + 1);
-    const int64_t span_h = (KH - 1) * dh + 1, ahead = CC_RING_AHEAD * g->stride_h;
+    const int64_t span_h = (KH - 1) * dh + 1, ahead = CC_KFN(ring_ahead_rows)(g->stride_h);
     if (KH > CC_RING_SLOTS ||
-        (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, span_h + ahead, (KW - 1) * dw + 1,
-                                       ninf_s)))
+        (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, CC_KFN(ring_span)(span_h, ahead),
+                                       (KW - 1) * dw + 1, ninf_s)))
         return 0;
     const CC_V ninf = CC_VSET1(ninf_s);
     for (int64_t t = rg->first; t < rg->first + rg->count; ++t) {
@@ -295,8 +309,10 @@ CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *xbase,
     CC_ALIGN64 TYPE pool_w[CC_AVG_MAX_W + CC_VW], valid_w[CC_AVG_MAX_W + CC_VW];
     CC_ALIGN64 TYPE divs[CC_AVG_MAX_W + CC_VW], rcps[CC_AVG_MAX_W + CC_VW];
     const int direct = CC_KFN(rows_direct)(g, SW, KW);
-    const int64_t ahead = CC_RING_AHEAD * g->stride_h;
-    if (OW > CC_AVG_MAX_W || (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, KH + ahead, KW, 0)))
+    const int64_t ahead = CC_KFN(ring_ahead_rows)(g->stride_h);
+    /* prow holds the KH rows of a window, direct or not */
+    if (KH > CC_RING_SLOTS || OW > CC_AVG_MAX_W ||
+        (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, CC_KFN(ring_span)(KH, ahead), KW, 0)))
         return 0;
     CC_KFN(avg_widths)(g, OW, pool_w, valid_w);
     for (int64_t k = OW; k < OW + CC_VW; ++k) pool_w[k] = valid_w[k] = 1; /* unused lanes */
