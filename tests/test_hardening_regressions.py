@@ -6,6 +6,7 @@ import pytest
 
 import convcore as cc
 import reference as R
+import reference_sparse as S
 from helpers import assert_close, assert_exact, small_ints
 
 DTYPES = [np.float32, np.float64]
@@ -158,3 +159,20 @@ def test_pool_and_depthwise_strides_near_2_pow_62(stride_h, dtype, simd_target):
     for stride_w in (1, 2):
         kw = dict(stride=(stride_h, stride_w), padding=1, groups=3)
         assert_close(cc.conv2d(x, w, **kw), R.conv2d(x, w, **kw), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("kh", [2, 3, 4, 5])
+def test_depthwise_window_spanning_2_pow_62_columns(kh, dtype, simd_target):
+    """Depthwise conv whose dilated window spans 2**62 + 1 columns over padding of 2**61
+    a side (3 outputs per row). The row ring computed its width (about 2**62) and then
+    rows * width unchecked: signed overflow (UndefinedBehaviorSanitizer, found by the
+    fuzzer); with wrapping arithmetic 4 * width came out as 192, the ring was accepted,
+    and copying a row wrote 2**61 elements past its buffer (segmentation fault)."""
+    x = np.arange(2 * 6 * 3, dtype=dtype).reshape(1, 2, 6, 3)
+    w = small_ints(np.random.default_rng(kh), (2, 1, kh, 3), dtype, 1, 3)
+    pads, dil = (0, 0, 2**61, 2**61), (1, 2**61)
+    for stride_w in (1, 2):
+        y = cc.conv2d(x, w, stride=(1, stride_w), padding=((0, 0), (2**61, 2**61)),
+                      dilation=dil, groups=2)
+        assert_exact(y, S.conv2d(x, w, None, (1, stride_w), pads, dil, 2), dtype)

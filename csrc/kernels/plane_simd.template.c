@@ -49,8 +49,10 @@ CC_ALWAYS_INLINE int CC_KFN(ring_init)(CC_FN(row_ring) *r, TYPE *buf, const cc_p
 {
     /* the last chunk reads up to column (round_up(OW, VW) - 1) * sw + span_w - 1 (+ sw - 1
      * for the every-other load) relative to -pad_left */
+    /* bounds first: a dilated window can span nearly 2^63 columns */
+    if (span_h > CC_RING_SLOTS || span_w > CC_RING_ELEMS || g->out_w > CC_RING_ELEMS) return 0;
     const int64_t width = cc_round_up(cc_round_up(g->out_w, CC_VW) * sw + span_w + CC_VW, CC_VW);
-    if (span_h > CC_RING_SLOTS || span_h * width > CC_RING_ELEMS) return 0;
+    if (span_h * width > CC_RING_ELEMS) return 0;
     r->buf = buf;
     r->width = width;
     r->slots = span_h;
