@@ -5,7 +5,7 @@ misaligned, byte-swapped and read-only views). Each call must return a correct r
 raise ValueError, TypeError or MemoryError: never crash, never hang, never a wrong answer.
 fuzz_support.py holds the oracle that decides which, and the watchdog.
 
-Examples per function: a few dozen in the default run (deterministic), more with
+Examples per function: a few dozen in the default run (deterministic), 10,000 with
 HYPOTHESIS_PROFILE=slow (fuzz_support.EXAMPLES), which tools/sanitize.sh runs under
 ASan+UBSan. The statistics
 (pytest --hypothesis-show-statistics) count the outcomes: valid / invalid / unclear, and
