@@ -77,9 +77,12 @@ def config() -> dict:
                        "float64": f"gemm_sp_f64 register tiles__{target}"},
         },
         "conv2d_backward": {
-            "algorithm": "packed GEMM: weight grad over im2col^T blocks, input grad by W^T "
-                         "blocks and col2im; direct loops for depthwise",
-            "kernel": {"float32": k["gemm_f32"], "float64": k["gemm_f64"]},
+            "algorithm": "input grad: stride 1 as the forward conv of dy with the flipped "
+                         "filters, else W^T GEMM + col2im; weight grad: direct SIMD dot "
+                         "products over column-expanded inputs for few output channels or "
+                         "short filters, else GEMM over im2col^T blocks; depthwise: direct",
+            "kernel": {"float32": f'{k["weight_grad_f32"]} / {k["gemm_f32"]}',
+                       "float64": f'{k["weight_grad_f64"]} / {k["gemm_f64"]}'},
         },
         "conv2d (depthwise, in_channels/groups == 1)": {
             "algorithm": "direct per-plane",
