@@ -618,6 +618,10 @@ cc_status CC_FN(cc_conv2d)(const cc_conv2d_desc *desc, const TYPE *x, const int6
     if (w_shape[1] == 1 && desc->groups > 1)
         return CC_FN(conv_depthwise)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
                                      bias_stride, y, ys, nt);
+    if (sizeof(TYPE) == sizeof(float) && cc_winograd_applies(desc, x_shape, w_shape, ys))
+        return cc_winograd_conv_f32(desc, (const float *)x, x_shape, x_strides, (const float *)w,
+                                    w_shape, w_strides, (const float *)bias, bias_stride,
+                                    (float *)y, ys, nt);
     if (!CC_FN(phase_layout_fits)(desc, x_shape, w_shape, ys))
         return CC_FN(conv_gemm_im2col)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
                                        bias_stride, y, ys, nt);

@@ -102,6 +102,17 @@ typedef void (*cc_wgrad_f32)(const cc_wgrad_geom *g, const float *dy, int cb, co
 typedef void (*cc_wgrad_f64)(const cc_wgrad_geom *g, const double *dy, int cb, const double *xp,
                              double *acc);
 
+/* Winograd F(4x4, 3x3) transforms of one tile, SIMD across channels (float only;
+ * kernels/winograd_simd.template.c, driver winograd.c). in: the 6x6 input patch, element
+ * (r, j, c) at x[r * row_s + j * col_s + c] -> V of position xi (0..35) at
+ * v[xi * xi_s + c]. out: the GEMM result m[xi * xi_s + k] -> the 4x4 output pixels
+ * (+ bias[k], bias may be NULL) at y[i * row_s + j * col_s + k]. NULL where the target has
+ * none. */
+typedef void (*cc_wino_in_f32)(const float *x, int64_t row_s, int64_t col_s, int64_t channels,
+                               float *v, int64_t xi_s);
+typedef void (*cc_wino_out_f32)(const float *m, int64_t xi_s, int64_t channels,
+                                const float *bias, float *y, int64_t row_s, int64_t col_s);
+
 /* Runs iters rounds of independent FMA chains over acc (CC_PEAK_LANES floats); for
  * measuring the machine's peak. Returns the flop count performed. */
 #define CC_PEAK_LANES 512
@@ -133,6 +144,7 @@ typedef struct cc_kernels {
     struct { cc_avg_plane_f64 fn; const char *name; } avg_f64;
     struct { cc_wgrad_f32 fn; int vw; unsigned char cb[CC_WGRAD_KW_MAX + 1]; const char *name; } wgrad_f32;
     struct { cc_wgrad_f64 fn; int vw; unsigned char cb[CC_WGRAD_KW_MAX + 1]; const char *name; } wgrad_f64;
+    struct { cc_wino_in_f32 in; cc_wino_out_f32 out; const char *name; } wino_f32;
     cc_fma_loop_fn fma_loop;
 } cc_kernels;
 

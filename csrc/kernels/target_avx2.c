@@ -110,6 +110,7 @@ CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
 #include "wgrad_simd.template.c"
+#include "winograd_simd.template.c"
 #include "simd_vocab_undef.h"
 
 #define TYPE double

@@ -108,6 +108,7 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
 #include "wgrad_simd.template.c"
+#include "winograd_simd.template.c"
 #include "simd_vocab_undef.h"
 
 #define TYPE double

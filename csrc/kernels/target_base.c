@@ -112,6 +112,7 @@ CC_PARTIAL(double, float64x2_t, 2, vld1q_f64, vst1q_f64)
 #endif
 #include "gemm_simd.template.c"
 #include "wgrad_simd.template.c"
+#include "winograd_simd.template.c"
 #include "simd_vocab_undef.h"
 
 #define TYPE double

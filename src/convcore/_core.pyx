@@ -288,8 +288,22 @@ def kernel_names():
     """Name of the kernel in each dispatch slot, for show_config()."""
     slots = ["gemm_f32", "gemm_f64", "depthwise_f32", "depthwise_f64",
              "max_pool_f32", "max_pool_f64", "avg_pool_f32", "avg_pool_f64",
-             "weight_grad_f32", "weight_grad_f64"]
+             "weight_grad_f32", "weight_grad_f64", "winograd_f32"]
     return {slots[k]: cc_kernel_name(k).decode() for k in range(CC_KERNEL_COUNT)}
+
+
+cdef extern from "winograd.h":
+    void cc_set_winograd(int enabled) nogil
+    int cc_get_winograd() nogil
+
+
+def set_winograd(bint enabled):
+    """Allow (True) or forbid float32 Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions."""
+    cc_set_winograd(1 if enabled else 0)
+
+
+def get_winograd():
+    return bool(cc_get_winograd())
 
 
 def fma_peak_gflops(double seconds=0.2):
