@@ -20,6 +20,10 @@ def conv2d(
     x: np.ndarray, w: np.ndarray, b: np.ndarray | None, params: tuple[int, ...],
     out: np.ndarray | None, n_threads: int,
 ) -> npt.NDArray[np.floating[Any]]: ...
+def conv2d_fast(
+    x: object, w: object, b: object, stride: object, padding: object, dilation: object,
+    groups: object, n_threads: int,
+) -> npt.NDArray[np.floating[Any]] | None: ...
 def max_pool2d(
     x: np.ndarray, params: tuple[int, ...], return_indices: bool, n_threads: int
 ) -> Any: ...

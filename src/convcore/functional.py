@@ -228,6 +228,12 @@ def conv2d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None =
     ((top, bottom), (left, right)), "same" or "valid"; groups divides C_in and C_out.
     out: optional C-contiguous array of the result's shape and dtype to write into.
     """
+    if out is None:
+        # plain arrays and int parameters go straight to the core; anything that needs a
+        # conversion or an error message takes the general path below
+        y = _core.conv2d_fast(x, weight, bias, stride, padding, dilation, groups, _num_threads)
+        if y is not None:
+            return y
     xa, unbatched = _input(x)
     w = _array("weight", weight)
     if w.ndim != 4:
