@@ -115,6 +115,22 @@ def pool2d_output_shape(tuple x_shape, tuple params):
     return (ys[0], ys[1], ys[2], ys[3])
 
 
+cdef int _run_conv(const cc_conv2d_desc *d, int typenum, const void *xp, const int64_t *xs,
+                   const int64_t *xst, const void *wp, const int64_t *ws, const int64_t *wst,
+                   const void *bptr, int64_t bstride, void *yp, int n_threads) except -1:
+    """The core's conv2d for the dtype, without the GIL; its status as an exception."""
+    cdef cc_status st
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_conv2d_f32(d, <const float *>xp, xs, xst, <const float *>wp, ws, wst,
+                               <const float *>bptr, bstride, <float *>yp, n_threads)
+    else:
+        with nogil:
+            st = cc_conv2d_f64(d, <const double *>xp, xs, xst, <const double *>wp, ws, wst,
+                               <const double *>bptr, bstride, <double *>yp, n_threads)
+    return _check(st, "")
+
+
 # ------------------------------------------------------------- the plain-call fast path
 
 cdef int64_t _FAST_LIMIT = <int64_t>1 << 40
@@ -204,15 +220,7 @@ def conv2d_fast(object x, object w, object b, object stride, object padding, obj
     cdef void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
     cdef void *wp = cnp.PyArray_DATA(<cnp.ndarray>w)
     cdef void *yp = cnp.PyArray_DATA(y)
-    if typenum == cnp.NPY_FLOAT32:
-        with nogil:
-            st = cc_conv2d_f32(&d, <const float *>xp, xs, xst, <const float *>wp, ws, wst,
-                               <const float *>bptr, bstride, <float *>yp, n_threads)
-    else:
-        with nogil:
-            st = cc_conv2d_f64(&d, <const double *>xp, xs, xst, <const double *>wp, ws, wst,
-                               <const double *>bptr, bstride, <double *>yp, n_threads)
-    _check(st, "")
+    _run_conv(&d, typenum, xp, xs, xst, wp, ws, wst, bptr, bstride, yp, n_threads)
     return y
 
 
@@ -246,15 +254,7 @@ def conv2d(cnp.ndarray x, cnp.ndarray w, object b, tuple params, object out, int
     else:
         y = <cnp.ndarray>out
     yp = cnp.PyArray_DATA(y)
-    if typenum == cnp.NPY_FLOAT32:
-        with nogil:
-            st = cc_conv2d_f32(&d, <const float *>xp, xs, xst, <const float *>wp, ws, wst,
-                               <const float *>bptr, bstride, <float *>yp, n_threads)
-    else:
-        with nogil:
-            st = cc_conv2d_f64(&d, <const double *>xp, xs, xst, <const double *>wp, ws, wst,
-                               <const double *>bptr, bstride, <double *>yp, n_threads)
-    _check(st, "")
+    _run_conv(&d, typenum, xp, xs, xst, wp, ws, wst, bptr, bstride, yp, n_threads)
     return y
 
 
