@@ -138,7 +138,7 @@ static void wino_store(const wino_plan *p, const float *ycl, int64_t k0, int64_t
  * (k - k0), zero past K. Computed a column tile's worth of filters at a time with k
  * innermost (contiguous, vectorisable), the same operations for every k. */
 #define CC_WINO_MAX_WIDTH (CC_GEMM_NV_MAX * 16)
-static void wino_pack_weights(wino_plan *p, const float *w, const int64_t wst[4])
+static void wino_pack_weights(wino_plan *p, const float *w, const int64_t wst[4], int nt)
 {
     static const float G[6][3] = {{0.25f, 0.0f, 0.0f},
                                   {-1.0f / 6, -1.0f / 6, -1.0f / 6},
@@ -147,11 +147,15 @@ static void wino_pack_weights(wino_plan *p, const float *w, const int64_t wst[4]
                                   {1.0f / 24, -1.0f / 12, 1.0f / 6},
                                   {0.0f, 0.0f, 1.0f}};
     const int vw = p->kern->gemm_sp_f32.vw;
-    float g[9][CC_WINO_MAX_WIDTH], gg[6][3][CC_WINO_MAX_WIDTH];
-    for (int64_t ct = 0; ct < p->n_ct; ++ct) {
+    int64_t job;
+    (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (job = 0; job < p->n_ct * p->C; ++job) {
+        float g[9][CC_WINO_MAX_WIDTH], gg[6][3][CC_WINO_MAX_WIDTH];
+        const int64_t ct = job / p->C, c = job % p->C;
         const int64_t k0 = p->ct_k0[ct], width = p->ct_v[ct] * vw;
         const int64_t kn = cc_min64(p->K - k0, width);
-        for (int64_t c = 0; c < p->C; ++c) {
+        {
             for (int t = 0; t < 9; ++t) {
                 const float *src = w + k0 * wst[0] + c * wst[1] + (t / 3) * wst[2] + (t % 3) * wst[3];
                 for (int64_t kk = 0; kk < width; ++kk) g[t][kk] = kk < kn ? src[kk * wst[0]] : 0.0f;
@@ -198,13 +202,19 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
     p.tb = CC_WINO_BLOCK_BYTES / (36 * (int64_t)sizeof(float) * (p.C + p.ldk));
     p.tb = cc_max64(8, cc_min64(p.T, p.tb / 8 * 8));
     p.n_tb = cc_ceil_div(p.T, p.tb);
+    const int per_image = N >= nt || nt == 1;
+    if (!per_image && p.n_tb > 1 && p.n_tb % nt) {
+        /* one image split over the threads: a whole number of blocks per thread */
+        p.n_tb = cc_round_up(p.n_tb, nt);
+        p.tb = cc_ceil_div(p.T, p.n_tb);
+        p.n_tb = cc_ceil_div(p.T, p.tb);
+    }
     p.bp_xi = p.C * p.n_ct * per_tile * vw;
 
     int64_t *ct = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * 3 * p.n_ct);
     p.bp = (float *)cc_aligned_alloc((int64_t)sizeof(float) * 36 * p.bp_xi);
     p.bias = bias ? (float *)cc_aligned_alloc((int64_t)sizeof(float) * p.ldk) : NULL;
     /* per thread (or shared): xcl, ycl; per thread: the block's V and M */
-    const int per_image = N >= nt || nt == 1;
     const int64_t img_elems = p.Hp * p.Wp * p.C + p.OHp * p.OWp * p.ldk;
     const int64_t blk_elems = 36 * p.tb * (p.C + p.ldk);
     const int64_t n_img_bufs = per_image ? nt : 1;
@@ -224,7 +234,7 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
     if (p.bias) {
         for (int64_t k = 0; k < p.ldk; ++k) p.bias[k] = k < p.K ? bias[k * bias_stride] : 0.0f;
     }
-    wino_pack_weights(&p, w, wst);
+    wino_pack_weights(&p, w, wst, nt);
 
     if (per_image) {
         int64_t n;
