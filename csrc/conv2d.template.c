@@ -246,7 +246,10 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     const int64_t sh = d->stride_h, sw = d->stride_w, dh = d->dilation_h, dw = d->dilation_w;
     const int in_place = sh == 1 && sw == 1 && d->pad_top == 0 && d->pad_bottom == 0 &&
                          d->pad_left == 0 && d->pad_right == 0 && xst[3] == 1 && xst[2] == W;
-    const int w_dense = wst[3] == 1 && wst[2] == kw && wst[1] == taps;
+    /* the weights of one output channel consecutive (strides of size-1 axes do not matter:
+     * NumPy gives new axes stride 0) */
+    const int w_dense = (kw == 1 || wst[3] == 1) && (kh == 1 || wst[2] == kw) &&
+                        (cg == 1 || wst[1] == taps);
     int64_t n_ph_h = 1, n_ph_w = 1, ph_h, ph_w, cs, img_elems, round_imgs;
     int64_t *phases = NULL, *boff = NULL;
     TYPE *pbuf = NULL, *tbuf = NULL, *bias_c = NULL, *wcopy = NULL;

@@ -595,13 +595,27 @@ static int CC_FN(bw_dx_forward)(const cc_conv2d_desc *d, const TYPE *dy, const i
         *st = CC_ERR_NO_MEMORY;
         return 0;
     }
+    /* written in order; the reads of one c revisit the lines the previous c loaded */
+    /* filters transposed in blocks of 16 input channels: the 16 reads of a filter row and
+     * the 16 rows written stay within a few cache lines */
+    const int64_t taps = KH * KW;
     for (int64_t g = 0; g < G; ++g)
-        for (int64_t k = 0; k < kg; ++k)
-            for (int64_t c = 0; c < cg; ++c)
-                for (int64_t i = 0; i < KH; ++i)
-                    for (int64_t j = 0; j < KW; ++j)
-                        wt[(((g * cg + c) * kg + k) * KH + (KH - 1 - i)) * KW + (KW - 1 - j)] =
-                            w[(g * kg + k) * wst[0] + c * wst[1] + i * wst[2] + j * wst[3]];
+        for (int64_t c0 = 0; c0 < cg; c0 += 16) {
+            const int64_t c1 = cc_min64(cg, c0 + 16);
+            for (int64_t k = 0; k < kg; ++k) {
+                const TYPE *src = w + (g * kg + k) * wst[0];
+                TYPE *dst = wt + ((g * cg) * kg + k) * taps + taps - 1;
+                if (taps == 1) {
+                    for (int64_t c = c0; c < c1; ++c) dst[c * kg] = src[c * wst[1]];
+                    continue;
+                }
+                for (int64_t c = c0; c < c1; ++c)
+                    for (int64_t i = 0; i < KH; ++i)
+                        for (int64_t j = 0; j < KW; ++j)
+                            dst[c * kg * taps - (i * KW + j)] =
+                                src[c * wst[1] + i * wst[2] + j * wst[3]];
+            }
+        }
     *st = CC_FN(cc_conv2d)(&t, dy, ds, dst, wt, wt_shape, wt_strides, NULL, 0, dx, nt);
     cc_aligned_free(wt);
     /* the forward call computes exactly x's spatial size: (OH + pt' + pb') - reach = H */
