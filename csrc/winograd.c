@@ -120,16 +120,20 @@ static void wino_tiles(const wino_plan *p, const float *xcl, int64_t t0, int64_t
     }
 }
 
-/* Output channels [k0, k1) of one image from ycl to NCHW y (cropped). */
-static void wino_store(const wino_plan *p, const float *ycl, int64_t k0, int64_t k1, float *y)
+/* Output rows [oh0, oh1) of one image from ycl to NCHW y (cropped), CC_WINO_STORE_K
+ * planes at a time: each pixel's channel run is one short read, and only that many planes
+ * are being written at once (sequential streams for the store buffers and prefetchers). */
+#define CC_WINO_STORE_K 8
+static void wino_store(const wino_plan *p, const float *ycl, int64_t oh0, int64_t oh1, float *y)
 {
-    const int64_t ldk = p->ldk, OW = p->OW;
-    for (int64_t k = k0; k < k1; ++k) {
-        float *plane = y + k * p->OH * OW;
-        for (int64_t oh = 0; oh < p->OH; ++oh) {
-            const float *src = ycl + oh * p->OWp * ldk + k;
-            float *dst = plane + oh * OW;
-            for (int64_t ow = 0; ow < OW; ++ow) dst[ow] = src[ow * ldk];
+    const int64_t ldk = p->ldk, OW = p->OW, K = p->K, plane = p->OH * OW;
+    for (int64_t k0 = 0; k0 < K; k0 += CC_WINO_STORE_K) {
+        const int64_t kn = cc_min64(CC_WINO_STORE_K, K - k0);
+        for (int64_t oh = oh0; oh < oh1; ++oh) {
+            const float *src = ycl + oh * p->OWp * ldk + k0;
+            float *dst = y + k0 * plane + oh * OW;
+            for (int64_t ow = 0; ow < OW; ++ow)
+                for (int64_t k = 0; k < kn; ++k) dst[k * plane + ow] = src[ow * ldk + k];
         }
     }
 }
@@ -249,7 +253,7 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
             for (int64_t b = 0; b < p.n_tb; ++b)
                 wino_tiles(&p, xcl, b * p.tb, cc_min64(p.T, (b + 1) * p.tb), 0, p.n_ct, v, m,
                            ycl);
-            wino_store(&p, ycl, 0, p.K, y + n * p.K * p.OH * p.OW);
+            wino_store(&p, ycl, 0, p.OH, y + n * p.K * p.OH * p.OW);
         }
     } else {
         float *xcl = buf, *ycl = buf + p.Hp * p.Wp * p.C;
@@ -265,7 +269,7 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
                 const int tid = cc_thread_id();
                 float *v = buf + img_elems + (int64_t)tid * blk_elems;
                 float *m = v + 36 * p.tb * p.C;
-                int64_t r, task, k;
+                int64_t r, task, oh;
 #pragma omp for schedule(static)
                 for (r = 0; r < p.Hp; ++r) wino_fill(&p, xn, r, r + 1, xcl);
 #pragma omp for schedule(static)
@@ -276,7 +280,7 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
                                m, ycl);
                 }
 #pragma omp for schedule(static)
-                for (k = 0; k < p.K; ++k) wino_store(&p, ycl, k, k + 1, yn);
+                for (oh = 0; oh < p.OH; ++oh) wino_store(&p, ycl, oh, oh + 1, yn);
             }
         }
     }
