@@ -279,6 +279,22 @@ CC_ALWAYS_INLINE void CC_KFN(avg_widths)(const cc_plane_geom *g, int64_t n, TYPE
     }
 }
 
+/* The divisors of an output row with row factor rf (0: divisor_override) and their
+ * reciprocals, for columns [0, OW) rounded up to whole vectors. */
+CC_ALWAYS_INLINE void CC_KFN(avg_divisors)(const cc_plane_geom *g, int64_t OW, int64_t rf,
+                                           const TYPE *pool_w, const TYPE *valid_w, TYPE *divs,
+                                           TYPE *rcps)
+{
+    const CC_V hfac = CC_VSET1((TYPE)rf), vover = CC_VSET1((TYPE)g->divisor_override);
+    const CC_V one = CC_VSET1((TYPE)1);
+    const TYPE *wfac = g->count_include_pad ? pool_w : valid_w;
+    for (int64_t ow = 0; ow < OW; ow += CC_VW) {
+        const CC_V dv = g->divisor_override ? vover : CC_VMUL(hfac, CC_VLOAD(wfac + ow));
+        CC_VSTORE(divs + ow, dv);
+        CC_VSTORE(rcps + ow, CC_VDIV(one, dv));
+    }
+}
+
 #define CC_AVG_MAX_W 2048
 
 CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *xbase,
@@ -327,13 +343,7 @@ CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *xbase,
              * (see CC_VQUOT), without a division per output */
             const int64_t rf = over ? 0 : g->count_include_pad ? pool_h : he - hs;
             if (rf != row_factor) {
-                const CC_V hfac = CC_VSET1((TYPE)rf), vover = CC_VSET1((TYPE)g->divisor_override);
-                const TYPE *wfac = g->count_include_pad ? pool_w : valid_w;
-                for (int64_t ow = 0; ow < OW; ow += CC_VW) {
-                    const CC_V dv = over ? vover : CC_VMUL(hfac, CC_VLOAD(wfac + ow));
-                    CC_VSTORE(divs + ow, dv);
-                    CC_VSTORE(rcps + ow, CC_VDIV(one, dv));
-                }
+                CC_KFN(avg_divisors)(g, OW, rf, pool_w, valid_w, divs, rcps);
                 row_factor = rf;
             }
 #define CC_AVG_CHUNKS(DIRECT)                                                                \
@@ -443,13 +453,7 @@ static int CC_KFN(avg3_s1)(const cc_plane_geom *g, const TYPE *xbase, const cc_p
             }
             const int64_t rf = over ? 0 : g->count_include_pad ? pool_h : he - hs;
             if (rf != row_factor) {
-                const CC_V hfac = CC_VSET1((TYPE)rf), vover = CC_VSET1((TYPE)g->divisor_override);
-                const TYPE *wfac = g->count_include_pad ? pool_w : valid_w;
-                for (int64_t ow = 0; ow < OW; ow += CC_VW) {
-                    const CC_V dv = over ? vover : CC_VMUL(hfac, CC_VLOAD(wfac + ow));
-                    CC_VSTORE(divs + ow, dv);
-                    CC_VSTORE(rcps + ow, CC_VDIV(one, dv));
-                }
+                CC_KFN(avg_divisors)(g, OW, rf, pool_w, valid_w, divs, rcps);
                 row_factor = rf;
             }
             const int64_t nr = he - hs;
