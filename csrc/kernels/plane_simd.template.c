@@ -316,7 +316,7 @@ CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *xbase,
         return 0;
     CC_KFN(avg_widths)(g, OW, pool_w, valid_w);
     for (int64_t k = OW; k < OW + CC_VW; ++k) pool_w[k] = valid_w[k] = 1; /* unused lanes */
-    const CC_V zero = CC_VZERO(), one = CC_VSET1((TYPE)1);
+    const CC_V zero = CC_VZERO();
     const int over = g->divisor_override != 0;
     int64_t row_factor = -1; /* the row factor that divs / rcps hold */
     for (int64_t t = rg->first; t < rg->first + rg->count; ++t) {
@@ -381,7 +381,7 @@ static int CC_KFN(avg3_s1)(const cc_plane_geom *g, const TYPE *xbase, const cc_p
 {
     const int64_t OH = g->out_h, OW = g->out_w, H = g->in_h, W = g->in_w, xs_h = rg->xs_h;
     const int64_t OWV = cc_round_up(OW, CC_VW), pl = g->pad_left;
-    const CC_V zero = CC_VZERO(), one = CC_VSET1((TYPE)1);
+    const CC_V zero = CC_VZERO();
     CC_ALIGN64 TYPE hsum[3][CC_AVG_MAX_W + CC_VW];
     CC_ALIGN64 TYPE pool_w[CC_AVG_MAX_W + CC_VW], valid_w[CC_AVG_MAX_W + CC_VW];
     CC_ALIGN64 TYPE divs[CC_AVG_MAX_W + CC_VW], rcps[CC_AVG_MAX_W + CC_VW];
