@@ -23,6 +23,7 @@ CORE_SOURCES = [
     "csrc/dispatch.c",
     "csrc/pack.c",
     "csrc/conv2d.c",
+    "csrc/winograd.c",
     "csrc/pool2d.c",
     "csrc/conv2d_backward.c",
     "csrc/pool2d_backward.c",

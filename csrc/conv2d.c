@@ -3,6 +3,7 @@
 
 #include "dispatch.h"
 #include "pack.h"
+#include "winograd.h"
 
 #define TYPE float
 #define TYPE_SUFFIX f32

@@ -246,7 +246,10 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     const int64_t sh = d->stride_h, sw = d->stride_w, dh = d->dilation_h, dw = d->dilation_w;
     const int in_place = sh == 1 && sw == 1 && d->pad_top == 0 && d->pad_bottom == 0 &&
                          d->pad_left == 0 && d->pad_right == 0 && xst[3] == 1 && xst[2] == W;
-    const int w_dense = wst[3] == 1 && wst[2] == kw && wst[1] == taps;
+    /* the weights of one output channel consecutive (strides of size-1 axes do not matter:
+     * NumPy gives new axes stride 0) */
+    const int w_dense = (kw == 1 || wst[3] == 1) && (kh == 1 || wst[2] == kw) &&
+                        (cg == 1 || wst[1] == taps);
     int64_t n_ph_h = 1, n_ph_w = 1, ph_h, ph_w, cs, img_elems, round_imgs;
     int64_t *phases = NULL, *boff = NULL;
     TYPE *pbuf = NULL, *tbuf = NULL, *bias_c = NULL, *wcopy = NULL;
@@ -618,6 +621,10 @@ cc_status CC_FN(cc_conv2d)(const cc_conv2d_desc *desc, const TYPE *x, const int6
     if (w_shape[1] == 1 && desc->groups > 1)
         return CC_FN(conv_depthwise)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
                                      bias_stride, y, ys, nt);
+    if (sizeof(TYPE) == sizeof(float) && cc_winograd_applies(desc, x_shape, w_shape, ys))
+        return cc_winograd_conv_f32(desc, (const float *)x, x_shape, x_strides, (const float *)w,
+                                    w_shape, w_strides, (const float *)bias, bias_stride,
+                                    (float *)y, ys, nt);
     if (!CC_FN(phase_layout_fits)(desc, x_shape, w_shape, ys))
         return CC_FN(conv_gemm_im2col)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
                                        bias_stride, y, ys, nt);

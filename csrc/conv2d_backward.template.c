@@ -137,7 +137,25 @@ static void CC_FN(bw_bias)(const TYPE *dy, const int64_t ds[4], const int64_t ds
 
 #define CC_BW_NCB 256 /* pixel block of the input gradient: fixed, see the top comment */
 #define CC_BW_CHUNK 16 /* images per partial weight gradient */
+#define CC_WG_RUN 512  /* pixels per call of the weight-gradient kernel: fixed, a multiple of
+                          every vector width */
 #define CC_BW_PARTIAL_MAX ((int64_t)1 << 22) /* elements of all partials together */
+
+/* dw = the sum of the parts partial weight gradients (each w_elems long), added in part
+ * order for every element; frees partial. */
+static void CC_FN(bw_sum_partials)(TYPE *partial, int64_t parts, int64_t w_elems, TYPE *dw,
+                                   int nt)
+{
+    int64_t e;
+    (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (e = 0; e < w_elems; ++e) {
+        TYPE sum = partial[e];
+        for (int64_t q = 1; q < parts; ++q) sum += partial[q * w_elems + e];
+        dw[e] = sum;
+    }
+    cc_aligned_free(partial);
+}
 
 static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const int64_t ds[4],
                                 const int64_t dst[4], const TYPE *x, const int64_t xs[4],
@@ -235,16 +253,7 @@ static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const i
                 }
             }
         }
-        if (parts > 1) {
-            int64_t e;
-#pragma omp parallel for schedule(static) num_threads(nt)
-            for (e = 0; e < w_elems; ++e) {
-                TYPE sum = partial[e];
-                for (int64_t q = 1; q < parts; ++q) sum += partial[q * w_elems + e];
-                dw[e] = sum;
-            }
-            cc_aligned_free(partial);
-        }
+        if (parts > 1) CC_FN(bw_sum_partials)(partial, parts, w_elems, dw, nt);
         cc_aligned_free(abuf);
         cc_aligned_free(row_off);
     }
@@ -410,6 +419,210 @@ static void CC_FN(bw_depthwise)(const cc_conv2d_desc *d, const TYPE *dy, const i
     }
 }
 
+/* Weight gradient by the direct kernel (kernels/wgrad_simd.template.c). Each input plane
+ * is expanded once per kernel column and stride phase:
+ *     xe[((ph * KW + j) * M + m) * OW + ow] = x[m * sh + ph - pt, ow * sw + j * dw - pl]
+ * (0 in the padding), so that tap (i, j) of output pixel (oh, ow) reads
+ * xe[((ph_i * KW + j) * M + oh + q_i) * OW + ow] with i * dh = q_i * sh + ph_i: one run
+ * per tap, laid out like dy's pixels, whatever the strides and dilations. The expansion
+ * is KW copies of the plane (the GEMM's column matrix is KH * KW), made once per image
+ * for all the output channels of a task.
+ * Applies when the target has the kernel for this kernel width and dy's planes are dense;
+ * returns -1 when it does not apply.
+ * Work: tasks (chunk of images, group, input channel, blocks of output channels). Sums:
+ * lanes of each tap over the images of one fixed chunk of CC_BW_CHUNK (image, then pixel
+ * order), lanes added in order, chunks added in order: the same for any thread count. */
+static int CC_FN(bw_dw_direct)(const cc_conv2d_desc *d, const TYPE *dy, const int64_t ds[4],
+                               const int64_t dst[4], const TYPE *x, const int64_t xs[4],
+                               const int64_t xst[4], const int64_t ws[4], TYPE *dw, int nt,
+                               cc_status *st)
+{
+    const cc_kernels *kern = cc_active_kernels();
+    const int64_t KH = ws[2], KW = ws[3], OH = ds[2], OW = ds[3], H = xs[2], W = xs[3];
+    const int64_t sh = d->stride_h, sw = d->stride_w;
+    if (!kern->CC_FN(wgrad).fn || KW > CC_WGRAD_KW_MAX || dst[3] != 1 || dst[2] != OW)
+        return -1;
+    const int cbmax = kern->CC_FN(wgrad).cb[KW], vw = kern->CC_FN(wgrad).vw;
+    if (cbmax == 0) return -1;
+    const int64_t N = xs[0], G = d->groups, cg = ws[1], kg = ws[0] / G, P = OH * OW;
+    /* where it beats the GEMM (measured): few output channels per group, whose GEMM is
+     * mostly packing, or a short reduction per channel (kdim) with a kernel row to reuse
+     * the input loads */
+    if (!((KW >= 2 && (kg <= 32 || cg * KH * KW <= 160)) || kg <= 16)) return -1;
+    const int64_t M = OH + (KH - 1) * d->dilation_h / sh; /* rows of one expanded plane */
+    const int64_t xe_elems = sh * KW * M * OW;
+    if (xe_elems > ((int64_t)1 << 22) || KH > 64) return -1;
+    const int64_t n_cob = cc_ceil_div(kg, cbmax);
+    const int64_t tap_vecs = KH * cbmax * KW * vw; /* one block's accumulators */
+    int64_t parts = cc_ceil_div(N, CC_BW_CHUNK);
+    const int64_t w_elems = ws[0] * cg * KH * KW;
+    if (parts < 2 || w_elems > CC_BW_PARTIAL_MAX / parts) parts = 1;
+    /* output-channel blocks per task: all of them (the expansion is made once per image),
+     * unless that leaves threads idle */
+    int64_t per_task = n_cob;
+    while (per_task > 1 && parts * G * cg * cc_ceil_div(n_cob, per_task) < 2 * (int64_t)nt)
+        per_task = (per_task + 1) / 2;
+    const int64_t n_grp = cc_ceil_div(n_cob, per_task), tasks = parts * G * cg * n_grp;
+    const int64_t per_thread = cc_round_up(xe_elems, 16) + per_task * tap_vecs;
+    TYPE *buf = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * nt * per_thread);
+    TYPE *partial = parts > 1 ? (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * parts * w_elems)
+                              : dw;
+    if (!buf || !partial) {
+        cc_aligned_free(buf);
+        if (parts > 1) cc_aligned_free(partial);
+        *st = CC_ERR_NO_MEMORY;
+        return 0;
+    }
+    int64_t row_off[64];
+    for (int64_t i = 0; i < KH; ++i) {
+        const int64_t q = i * d->dilation_h / sh, ph = i * d->dilation_h % sh;
+        row_off[i] = ph * KW * M * OW + q * OW;
+    }
+    cc_wgrad_geom geo;
+    geo.pixels = P; geo.kernel_h = KH; geo.kernel_w = KW;
+    geo.dy_cs = dst[1]; geo.xj_s = M * OW; geo.row_off = row_off;
+    const CC_FN(cc_wgrad) fn = kern->CC_FN(wgrad).fn;
+    (void)nt;
+#pragma omp parallel num_threads(nt)
+    {
+        TYPE *xe = buf + (int64_t)cc_thread_id() * per_thread;
+        TYPE *acc = xe + cc_round_up(xe_elems, 16);
+        int64_t task;
+#pragma omp for schedule(static)
+        for (task = 0; task < tasks; ++task) {
+            const int64_t grp = task % n_grp, c = (task / n_grp) % cg;
+            const int64_t g = (task / (n_grp * cg)) % G, part = task / (n_grp * cg * G);
+            const int64_t b0 = grp * per_task, b1 = cc_min64(n_cob, b0 + per_task);
+            const int64_t n0 = parts > 1 ? part * CC_BW_CHUNK : 0;
+            const int64_t n1 = parts > 1 ? cc_min64(N, n0 + CC_BW_CHUNK) : N;
+            for (int64_t e = 0; e < (b1 - b0) * tap_vecs; ++e) acc[e] = 0;
+            for (int64_t n = n0; n < n1; ++n) {
+                const TYPE *xc = x + n * xst[0] + (g * cg + c) * xst[1];
+                for (int64_t ph = 0; ph < sh; ++ph)
+                    for (int64_t j = 0; j < KW; ++j) {
+                        const int64_t off = j * d->dilation_w - d->pad_left;
+                        int64_t lo, hi;
+                        CC_FN(bw_valid_run)(off, sw, W, OW, &lo, &hi);
+                        TYPE *plane = xe + (ph * KW + j) * M * OW;
+                        for (int64_t m = 0; m < M; ++m) {
+                            TYPE *row = plane + m * OW;
+                            const int64_t r = m * sh + ph - d->pad_top;
+                            if (r < 0 || r >= H) {
+                                for (int64_t q = 0; q < OW; ++q) row[q] = 0;
+                                continue;
+                            }
+                            const TYPE *xr = xc + r * xst[2];
+                            int64_t q = 0;
+                            for (; q < lo; ++q) row[q] = 0;
+                            if (sw == 1 && xst[3] == 1) {
+                                const TYPE *src = xr + (lo + off);
+                                for (; q < hi; ++q) row[q] = src[q - lo];
+                            } else {
+                                for (; q < hi; ++q) row[q] = xr[(q * sw + off) * xst[3]];
+                            }
+                            for (; q < OW; ++q) row[q] = 0;
+                        }
+                    }
+                /* pixels in fixed runs (multiples of the vector width), every block of
+                 * output channels per run: the run's dy and inputs stay in cache */
+                for (int64_t p0 = 0; p0 < P; p0 += CC_WG_RUN) {
+                    cc_wgrad_geom run = geo;
+                    run.pixels = cc_min64(CC_WG_RUN, P - p0);
+                    for (int64_t b = b0; b < b1; ++b) {
+                        const int64_t k0 = b * cbmax;
+                        fn(&run, dy + n * dst[0] + (g * kg + k0) * dst[1] + p0,
+                           (int)cc_min64(cbmax, kg - k0), xe + p0, acc + (b - b0) * tap_vecs);
+                    }
+                }
+            }
+            /* lane sums, pairwise (lanes l and l + h for h = vw/2, vw/4, ..., 1: a
+             * fixed tree, and a vectorisable loop), into this chunk's gradient */
+            const int64_t vecs = (b1 - b0) * tap_vecs / vw;
+            for (int h = vw / 2; h >= 1; h /= 2)
+                for (int64_t v = 0; v < vecs; ++v) {
+                    TYPE *lane = acc + v * vw;
+                    for (int l = 0; l < h; ++l) lane[l] += lane[l + h];
+                }
+            for (int64_t b = b0; b < b1; ++b) {
+                const int64_t k0 = b * cbmax, kn = cc_min64(cbmax, kg - k0);
+                const TYPE *a = acc + (b - b0) * tap_vecs;
+                for (int64_t k = 0; k < kn; ++k) {
+                    TYPE *out = partial + part * w_elems + ((g * kg + k0 + k) * cg + c) * KH * KW;
+                    for (int64_t i = 0; i < KH; ++i)
+                        for (int64_t j = 0; j < KW; ++j)
+                            out[i * KW + j] = a[((i * cbmax + k) * KW + j) * vw];
+                }
+            }
+        }
+    }
+    if (parts > 1) CC_FN(bw_sum_partials)(partial, parts, w_elems, dw, nt);
+    cc_aligned_free(buf);
+    *st = CC_OK;
+    return 0;
+}
+
+/* Input gradient of a convolution with stride 1, as a forward convolution: with s = 1,
+ *   dx[n, g*cg + c, h, w] = sum_{k, i, j} dy[n, g*kg + k, h + pt - i*dh, w + pl - j*dw]
+ *                                        * W[g*kg + k, c, i, j],
+ * which is conv2d(dy, W') with W'[g*cg + c, k, KH-1-i, KW-1-j] = W[g*kg + k, c, i, j], the
+ * same groups and dilation, and padding (K-1)*d - p on each side. The forward path's
+ * blocked kernels then do the work, with no column matrix and no scatter. Applies when
+ * every one of those paddings is >= 0; returns -1 when it does not apply. The result is the
+ * forward convolution's: bit-identical for any thread count. */
+static int CC_FN(bw_dx_forward)(const cc_conv2d_desc *d, const TYPE *dy, const int64_t ds[4],
+                                const int64_t dst[4], const int64_t xs[4], const TYPE *w,
+                                const int64_t ws[4], const int64_t wst[4], TYPE *dx, int nt,
+                                cc_status *st)
+{
+    const int64_t G = d->groups, cg = ws[1], kg = ws[0] / G, KH = ws[2], KW = ws[3];
+    const int64_t reach_h = (KH - 1) * d->dilation_h, reach_w = (KW - 1) * d->dilation_w;
+    cc_conv2d_desc t;
+    if (d->stride_h != 1 || d->stride_w != 1) return -1;
+    t.stride_h = t.stride_w = 1;
+    t.dilation_h = d->dilation_h;
+    t.dilation_w = d->dilation_w;
+    t.groups = G;
+    t.pad_top = reach_h - d->pad_top;
+    t.pad_bottom = reach_h - d->pad_bottom;
+    t.pad_left = reach_w - d->pad_left;
+    t.pad_right = reach_w - d->pad_right;
+    if (t.pad_top < 0 || t.pad_bottom < 0 || t.pad_left < 0 || t.pad_right < 0) return -1;
+    const int64_t wt_shape[4] = {G * cg, kg, KH, KW};
+    const int64_t wt_strides[4] = {kg * KH * KW, KH * KW, KW, 1};
+    const int64_t n_w = ws[0] * cg * KH * KW;
+    TYPE *wt = (TYPE *)cc_aligned_alloc((int64_t)sizeof(TYPE) * (n_w > 0 ? n_w : 1));
+    if (!wt) {
+        *st = CC_ERR_NO_MEMORY;
+        return 0;
+    }
+    /* written in order; the reads of one c revisit the lines the previous c loaded */
+    /* filters transposed in blocks of 16 input channels: the 16 reads of a filter row and
+     * the 16 rows written stay within a few cache lines */
+    const int64_t taps = KH * KW;
+    for (int64_t g = 0; g < G; ++g)
+        for (int64_t c0 = 0; c0 < cg; c0 += 16) {
+            const int64_t c1 = cc_min64(cg, c0 + 16);
+            for (int64_t k = 0; k < kg; ++k) {
+                const TYPE *src = w + (g * kg + k) * wst[0];
+                TYPE *dst = wt + ((g * cg) * kg + k) * taps + taps - 1;
+                if (taps == 1) {
+                    for (int64_t c = c0; c < c1; ++c) dst[c * kg] = src[c * wst[1]];
+                    continue;
+                }
+                for (int64_t c = c0; c < c1; ++c)
+                    for (int64_t i = 0; i < KH; ++i)
+                        for (int64_t j = 0; j < KW; ++j)
+                            dst[c * kg * taps - (i * KW + j)] =
+                                src[c * wst[1] + i * wst[2] + j * wst[3]];
+            }
+        }
+    *st = CC_FN(cc_conv2d)(&t, dy, ds, dst, wt, wt_shape, wt_strides, NULL, 0, dx, nt);
+    cc_aligned_free(wt);
+    /* the forward call computes exactly x's spatial size: (OH + pt' + pb') - reach = H */
+    (void)xs;
+    return 0;
+}
+
 cc_status CC_FN(cc_conv2d_backward)(const cc_conv2d_desc *desc, const TYPE *dy,
                                     const int64_t dy_shape[4], const int64_t dy_strides[4],
                                     const TYPE *x, const int64_t x_shape[4],
@@ -439,6 +652,24 @@ cc_status CC_FN(cc_conv2d_backward)(const cc_conv2d_desc *desc, const TYPE *dy,
         if (dx) for (int64_t i = 0; i < n_dx; ++i) dx[i] = 0;
         if (dw) for (int64_t i = 0; i < n_dw; ++i) dw[i] = 0;
         return CC_OK;
+    }
+    if (dx) {
+        cc_status dx_st = CC_OK;
+        if (CC_FN(bw_dx_forward)(desc, dy, ys, dy_strides, x_shape, w, w_shape, w_strides, dx, nt,
+                                 &dx_st) == 0) {
+            if (dx_st != CC_OK) return dx_st;
+            dx = NULL; /* done */
+            if (!dw) return CC_OK;
+        }
+    }
+    if (dw) {
+        cc_status dw_st = CC_OK;
+        if (CC_FN(bw_dw_direct)(desc, dy, ys, dy_strides, x, x_shape, x_strides, w_shape, dw, nt,
+                                &dw_st) == 0) {
+            if (dw_st != CC_OK) return dw_st;
+            dw = NULL; /* done */
+            if (!dx) return CC_OK;
+        }
     }
     if (w_shape[1] == 1 && desc->groups > 1) {
         CC_FN(bw_depthwise)(desc, dy, ys, dy_strides, x, x_shape, x_strides, w, w_shape,

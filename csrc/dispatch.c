@@ -92,6 +92,9 @@ const char *cc_kernel_name(int kernel)
     case CC_KERNEL_MAX_POOL_F64: return k->max_f64.name;
     case CC_KERNEL_AVG_POOL_F32: return k->avg_f32.name;
     case CC_KERNEL_AVG_POOL_F64: return k->avg_f64.name;
+    case CC_KERNEL_WEIGHT_GRAD_F32: return k->wgrad_f32.name;
+    case CC_KERNEL_WEIGHT_GRAD_F64: return k->wgrad_f64.name;
+    case CC_KERNEL_WINOGRAD_F32: return k->wino_f32.name;
     default: return NULL;
     }
 }

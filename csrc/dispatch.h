@@ -84,6 +84,35 @@ typedef void (*cc_avg_plane_f32)(const cc_plane_geom *g, const float *x, const c
 typedef void (*cc_avg_plane_f64)(const cc_plane_geom *g, const double *x,
                                  const cc_plane_range *r, double *y);
 
+/* Weight gradient of a convolution, for one input plane and a block of output channels
+ * (kernels/wgrad_simd.template.c). xe holds the plane expanded by the caller: for tap (i, j)
+ * the input that output pixel p (of pixels = out_h * out_w, row-major) meets is at
+ * xe[row_off[i] + j * xj_s + p], 0 where that is padding; readable for p < pixels.
+ * dy: the block's first channel; channels dy_cs apart, each a dense run of pixels.
+ * acc (accumulated into, never zeroed): kernel_h x cb[kernel_w] x kernel_w vectors of vw
+ * lanes whose lane sums are the taps' gradients. fn is NULL where the target has none;
+ * cb[kw] is 0 for kernel widths it does not take. */
+typedef struct cc_wgrad_geom {
+    int64_t pixels, kernel_h, kernel_w, dy_cs, xj_s;
+    const int64_t *row_off;
+} cc_wgrad_geom;
+#define CC_WGRAD_KW_MAX 7
+typedef void (*cc_wgrad_f32)(const cc_wgrad_geom *g, const float *dy, int cb, const float *xp,
+                             float *acc);
+typedef void (*cc_wgrad_f64)(const cc_wgrad_geom *g, const double *dy, int cb, const double *xp,
+                             double *acc);
+
+/* Winograd F(4x4, 3x3) transforms of one tile, SIMD across channels (float only;
+ * kernels/winograd_simd.template.c, driver winograd.c). in: the 6x6 input patch, element
+ * (r, j, c) at x[r * row_s + j * col_s + c] -> V of position xi (0..35) at
+ * v[xi * xi_s + c]. out: the GEMM result m[xi * xi_s + k] -> the 4x4 output pixels
+ * (+ bias[k], bias may be NULL) at y[i * row_s + j * col_s + k]. NULL where the target has
+ * none. */
+typedef void (*cc_wino_in_f32)(const float *x, int64_t row_s, int64_t col_s, int64_t channels,
+                               float *v, int64_t xi_s);
+typedef void (*cc_wino_out_f32)(const float *m, int64_t xi_s, int64_t channels,
+                                const float *bias, float *y, int64_t row_s, int64_t col_s);
+
 /* Runs iters rounds of independent FMA chains over acc (CC_PEAK_LANES floats); for
  * measuring the machine's peak. Returns the flop count performed. */
 #define CC_PEAK_LANES 512
@@ -113,6 +142,9 @@ typedef struct cc_kernels {
     struct { cc_max_plane_f64 fn; const char *name; } max_f64;
     struct { cc_avg_plane_f32 fn; const char *name; } avg_f32;
     struct { cc_avg_plane_f64 fn; const char *name; } avg_f64;
+    struct { cc_wgrad_f32 fn; int vw; unsigned char cb[CC_WGRAD_KW_MAX + 1]; const char *name; } wgrad_f32;
+    struct { cc_wgrad_f64 fn; int vw; unsigned char cb[CC_WGRAD_KW_MAX + 1]; const char *name; } wgrad_f64;
+    struct { cc_wino_in_f32 in; cc_wino_out_f32 out; const char *name; } wino_f32;
     cc_fma_loop_fn fma_loop;
 } cc_kernels;
 

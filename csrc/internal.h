@@ -79,6 +79,16 @@ CC_INLINE int cc_add_overflow(int64_t a, int64_t b, int64_t *out)
     return 0;
 }
 
+/* Full unrolling of a loop with constant bounds (the kernels' register tiles, whose
+ * accumulators then stay in registers). */
+#if defined(__clang__)
+#define CC_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define CC_UNROLL _Pragma("GCC unroll 32")
+#else
+#define CC_UNROLL
+#endif
+
 CC_INLINE int64_t cc_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 CC_INLINE int64_t cc_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 /* Ceiling and floor division of any numerator by a positive divisor. They correct C's

@@ -156,6 +156,42 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return y[0] if unbatched else y
 
 
+def conv2d_backward(grad_output, x, weight, stride=1, padding=0, dilation=1, groups=1):
+    """(grad_input, grad_weight, grad_bias) of conv2d above, in float64: for every tap
+    (i, j), the strided input patch it reads gets dy weighted by the tap (scatter), and
+    the tap's weight gets the patch against dy (contraction)."""
+    x = np.asarray(x, dtype=np.float64)
+    weight = np.asarray(weight, dtype=np.float64)
+    dy = np.asarray(grad_output, dtype=np.float64)
+    n, c_in, h, w = x.shape
+    c_out, c_per_group, kh, kw = weight.shape
+    sh, sw = pair(stride)
+    dh, dw = pair(dilation)
+    top, bottom, left, right = conv_padding(padding, (kh, kw), (dh, dw), (sh, sw))
+    oh = conv_output_size(h, kh, sh, top, bottom, dh)
+    ow = conv_output_size(w, kw, sw, left, right, dw)
+    assert dy.shape == (n, c_out, oh, ow)
+    padded = np.zeros((n, c_in, h + top + bottom, w + left + right), dtype=np.float64)
+    padded[:, :, top:top + h, left:left + w] = x
+    grad_padded = np.zeros_like(padded)
+    out_per_group = c_out // groups
+    wg = weight.reshape(groups, out_per_group, c_per_group, kh, kw)
+    dyg = dy.reshape(n, groups, out_per_group, oh, ow)
+    grad_w = np.zeros((groups, out_per_group, c_per_group, kh, kw), dtype=np.float64)
+    for i in range(kh):
+        r0 = i * dh
+        rows = slice(r0, r0 + sh * (oh - 1) + 1, sh)
+        for j in range(kw):
+            c0 = j * dw
+            cols = slice(c0, c0 + sw * (ow - 1) + 1, sw)
+            patch = padded[:, :, rows, cols].reshape(n, groups, c_per_group, oh, ow)
+            grad_w[:, :, :, i, j] = np.einsum("ngchw,ngohw->goc", patch, dyg)
+            contrib = np.einsum("ngohw,goc->ngchw", dyg, wg[:, :, :, i, j])
+            grad_padded[:, :, rows, cols] += contrib.reshape(n, c_in, oh, ow)
+    grad_x = grad_padded[:, :, top:top + h, left:left + w]
+    return grad_x, grad_w.reshape(weight.shape), dy.sum(axis=(0, 2, 3))
+
+
 # ------------------------------------------------------------------ pooling
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):

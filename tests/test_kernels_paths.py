@@ -29,6 +29,16 @@ def target(request):
     _core.set_target(before)
 
 
+@pytest.fixture(autouse=True)
+def gemm_only():
+    """These tests pin the direct and GEMM paths (exact on small integers); Winograd has
+    its own tests (test_winograd.py)."""
+    before = convcore.get_winograd()
+    convcore.set_winograd(False)
+    yield
+    convcore.set_winograd(before)
+
+
 @pytest.fixture
 def threads():
     before = convcore.get_num_threads()

@@ -368,3 +368,35 @@ def test_windows_without_input_elements(dtype):
     assert_exact(y, ry, dtype)
     assert np.all(y == -INF)
     assert np.all(idx >= 0) and np.all(idx < 8)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_avg_3x3_stride1_row_sums_path(simd_target, dtype):
+    """3x3 stride-1 average pooling keeps each input row's horizontal sums for the three
+    output rows that use them: against the float64 reference over widths around the
+    vector widths, every padding <= 1 (asymmetric too), count_include_pad both ways,
+    divisor_override, inf and NaN; exact on small integers."""
+    rng = np.random.default_rng(33)
+    pads = [0, 1, ((1, 0), (0, 1)), ((0, 1), (1, 1))]
+    for w in (1, 2, 3, 7, 15, 16, 17, 18, 31, 33, 40):
+        for pad in pads:
+            for cip, div in ((True, None), (False, None), (True, 7)):
+                h = 2 + w % 5
+                x = rng.integers(-4, 5, size=(2, 3, h, w)).astype(dtype)
+                kwargs = dict(padding=pad, count_include_pad=cip, divisor_override=div)
+                try:
+                    want = R.avg_pool2d(x, 3, 1, **kwargs)
+                except ValueError:
+                    with pytest.raises(ValueError):
+                        cc.avg_pool2d(x, 3, 1, **kwargs)
+                    continue
+                got = cc.avg_pool2d(x, 3, 1, **kwargs)
+                np.testing.assert_array_equal(got, want.astype(dtype), err_msg=str((w, kwargs)))
+    x = rng.standard_normal((1, 2, 6, 21)).astype(dtype)
+    x[0, 0, 2, 5] = np.inf
+    x[0, 1, 4, 20] = np.nan
+    got = cc.avg_pool2d(x, 3, 1, 1)
+    want = R.avg_pool2d(x, 3, 1, 1)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    scale = np.abs(want[np.isfinite(want)]).max()
+    np.testing.assert_allclose(got, want, rtol=0, atol=(1e-6 if dtype == np.float32 else 1e-14) * scale)

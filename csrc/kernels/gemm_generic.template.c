@@ -9,15 +9,6 @@
  * place through row offsets (b + boff[p]; columns at or past n never read).
  */
 
-#ifndef CC_UNROLL
-#if defined(__clang__)
-#define CC_UNROLL _Pragma("clang loop unroll(full)")
-#elif defined(__GNUC__)
-#define CC_UNROLL _Pragma("GCC unroll 32")
-#else
-#define CC_UNROLL
-#endif
-#endif
 
 /* Every loop over the tile has constant bounds (conditions inside), so that the compiler
  * unrolls them and keeps the accumulators in registers. */

@@ -24,16 +24,6 @@
  * Only rows < m and columns < n of C are written.
  */
 
-/* Full unrolling of the register-tile loops keeps the accumulators in registers. */
-#ifndef CC_UNROLL
-#if defined(__clang__)
-#define CC_UNROLL _Pragma("clang loop unroll(full)")
-#elif defined(__GNUC__)
-#define CC_UNROLL _Pragma("GCC unroll 32")
-#else
-#define CC_UNROLL
-#endif
-#endif
 
 /* One instantiation of the kernel body. NV, ASTRIDED, INDEXED and LOADMASK are literal
  * constants at every call site, so each caller becomes its own specialised, unrolled copy. */

@@ -295,6 +295,22 @@ CC_ALWAYS_INLINE void CC_KFN(avg_widths)(const cc_plane_geom *g, int64_t n, TYPE
     }
 }
 
+/* The divisors of an output row with row factor rf (0: divisor_override) and their
+ * reciprocals, for columns [0, OW) rounded up to whole vectors. */
+CC_ALWAYS_INLINE void CC_KFN(avg_divisors)(const cc_plane_geom *g, int64_t OW, int64_t rf,
+                                           const TYPE *pool_w, const TYPE *valid_w, TYPE *divs,
+                                           TYPE *rcps)
+{
+    const CC_V hfac = CC_VSET1((TYPE)rf), vover = CC_VSET1((TYPE)g->divisor_override);
+    const CC_V one = CC_VSET1((TYPE)1);
+    const TYPE *wfac = g->count_include_pad ? pool_w : valid_w;
+    for (int64_t ow = 0; ow < OW; ow += CC_VW) {
+        const CC_V dv = g->divisor_override ? vover : CC_VMUL(hfac, CC_VLOAD(wfac + ow));
+        CC_VSTORE(divs + ow, dv);
+        CC_VSTORE(rcps + ow, CC_VDIV(one, dv));
+    }
+}
+
 #define CC_AVG_MAX_W 2048
 
 CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *xbase,
@@ -318,7 +334,7 @@ CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *xbase,
         return 0;
     CC_KFN(avg_widths)(g, OW, pool_w, valid_w);
     for (int64_t k = OW; k < OW + CC_VW; ++k) pool_w[k] = valid_w[k] = 1; /* unused lanes */
-    const CC_V zero = CC_VZERO(), one = CC_VSET1((TYPE)1);
+    const CC_V zero = CC_VZERO();
     const int over = g->divisor_override != 0;
     int64_t row_factor = -1; /* the row factor that divs / rcps hold */
     for (int64_t t = rg->first; t < rg->first + rg->count; ++t) {
@@ -345,13 +361,7 @@ CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *xbase,
              * (see CC_VQUOT), without a division per output */
             const int64_t rf = over ? 0 : g->count_include_pad ? pool_h : he - hs;
             if (rf != row_factor) {
-                const CC_V hfac = CC_VSET1((TYPE)rf), vover = CC_VSET1((TYPE)g->divisor_override);
-                const TYPE *wfac = g->count_include_pad ? pool_w : valid_w;
-                for (int64_t ow = 0; ow < OW; ow += CC_VW) {
-                    const CC_V dv = over ? vover : CC_VMUL(hfac, CC_VLOAD(wfac + ow));
-                    CC_VSTORE(divs + ow, dv);
-                    CC_VSTORE(rcps + ow, CC_VDIV(one, dv));
-                }
+                CC_KFN(avg_divisors)(g, OW, rf, pool_w, valid_w, divs, rcps);
                 row_factor = rf;
             }
 #define CC_AVG_CHUNKS(DIRECT)                                                                \
@@ -378,11 +388,113 @@ CC_ALWAYS_INLINE int CC_KFN(avg_rows)(const cc_plane_geom *g, const TYPE *xbase,
     return 1;
 }
 
+/* 3x3 windows, stride 1 (padding <= 1): each input row's horizontal 3-sums are made once
+ * and kept for the three output rows that use them; an output row then adds three sums.
+ * The operations per output are those of avg_rows (the same tap order, the same start
+ * from zero, the same divisors and quotient), so the results are identical; only the
+ * repeated horizontal sums are gone. The rows are read in place, the columns outside the
+ * input loaded as 0. 0 when the rows are too wide (the caller falls back). */
+static int CC_KFN(avg3_s1)(const cc_plane_geom *g, const TYPE *xbase, const cc_plane_range *rg,
+                           TYPE *ybase)
+{
+    const int64_t OH = g->out_h, OW = g->out_w, H = g->in_h, W = g->in_w, xs_h = rg->xs_h;
+    const int64_t OWV = cc_round_up(OW, CC_VW), pl = g->pad_left;
+    const CC_V zero = CC_VZERO();
+    CC_ALIGN64 TYPE hsum[3][CC_AVG_MAX_W + CC_VW];
+    CC_ALIGN64 TYPE pool_w[CC_AVG_MAX_W + CC_VW], valid_w[CC_AVG_MAX_W + CC_VW];
+    CC_ALIGN64 TYPE divs[CC_AVG_MAX_W + CC_VW], rcps[CC_AVG_MAX_W + CC_VW];
+    int64_t tag[3];
+    if (OW > CC_AVG_MAX_W) return 0;
+    CC_KFN(avg_widths)(g, OW, pool_w, valid_w);
+    for (int64_t k = OW; k < OW + CC_VW; ++k) pool_w[k] = valid_w[k] = 1; /* unused lanes */
+    /* per vector of output columns: -1 when its three taps lie inside the input, else the
+     * index of its lanes' bounds in lohi (at most two such vectors: the first and the last
+     * ones, for padding <= 1 and kernel width 3) */
+    int edge[CC_AVG_MAX_W / CC_VW + 1], n_edge = 0;
+    int lohi[4][3][2];
+    for (int64_t ow = 0; ow < OWV; ow += CC_VW) {
+        const int64_t c0 = ow - pl;
+        if (c0 >= 0 && c0 + 2 + CC_VW <= W) {
+            edge[ow / CC_VW] = -1;
+            continue;
+        }
+        if (n_edge == 4) return 0;
+        for (int j = 0; j < 3; ++j) {
+            const int64_t c = c0 + j;
+            const int lo = (int)cc_max64(0, cc_min64(CC_VW, -c));
+            lohi[n_edge][j][0] = lo;
+            lohi[n_edge][j][1] = (int)cc_max64(lo, cc_min64(CC_VW, W - c));
+        }
+        edge[ow / CC_VW] = n_edge++;
+    }
+    const int over = g->divisor_override != 0;
+    int64_t row_factor = -1;
+    for (int64_t t = rg->first; t < rg->first + rg->count; ++t) {
+        const TYPE *x = xbase + (t / rg->channels) * rg->xs_n + (t % rg->channels) * rg->xs_c;
+        TYPE *y = ybase + t * OH * OW;
+        tag[0] = tag[1] = tag[2] = -1;
+        for (int64_t oh = 0; oh < OH; ++oh) {
+            TYPE *CC_RESTRICT yr = y + oh * OW;
+            int64_t hs = oh - g->pad_top;
+            int64_t he = cc_min64(hs + 3, H + g->pad_bottom);
+            const int64_t pool_h = he - hs;
+            hs = cc_max64(hs, 0);
+            he = cc_min64(he, H);
+            if (hs >= he) {
+                for (int64_t ow = 0; ow < OW; ++ow) yr[ow] = 0;
+                continue;
+            }
+            const TYPE *rows[3];
+            for (int64_t ih = hs; ih < he; ++ih) {
+                TYPE *h3 = hsum[ih % 3];
+                if (tag[ih % 3] != ih) {
+                    /* read in place (a copy would stall the unaligned loads that follow
+                     * it); columns outside the input load as 0, the padding */
+                    const TYPE *xr = x + ih * xs_h - pl;
+                    for (int64_t ow = 0; ow < OWV; ow += CC_VW) {
+                        const int e = edge[ow / CC_VW];
+                        CC_V tap[3];
+                        if (e < 0) {
+                            tap[0] = CC_VLOAD(xr + ow);
+                            tap[1] = CC_VLOAD(xr + ow + 1);
+                            tap[2] = CC_VLOAD(xr + ow + 2);
+                        } else {
+                            CC_UNROLL
+                            for (int j = 0; j < 3; ++j)
+                                tap[j] = CC_VLOADR(xr + ow + j, lohi[e][j][0], lohi[e][j][1], zero);
+                        }
+                        CC_VSTORE(h3 + ow, CC_VADD(CC_VADD(tap[0], tap[1]), tap[2]));
+                    }
+                    tag[ih % 3] = ih;
+                }
+                rows[ih - hs] = h3;
+            }
+            const int64_t rf = over ? 0 : g->count_include_pad ? pool_h : he - hs;
+            if (rf != row_factor) {
+                CC_KFN(avg_divisors)(g, OW, rf, pool_w, valid_w, divs, rcps);
+                row_factor = rf;
+            }
+            const int64_t nr = he - hs;
+            for (int64_t ow = 0; ow < OW; ow += CC_VW) {
+                CC_V sum = CC_VADD(zero, CC_VLOAD(rows[0] + ow));
+                if (nr > 1) sum = CC_VADD(sum, CC_VLOAD(rows[1] + ow));
+                if (nr > 2) sum = CC_VADD(sum, CC_VLOAD(rows[2] + ow));
+                CC_KFN(store_run)(yr + ow, OW - ow,
+                                  CC_VQUOT(sum, CC_VLOAD(divs + ow), CC_VLOAD(rcps + ow)));
+            }
+        }
+    }
+    return 1;
+}
+
 static void CC_KFN(avg_plane_simd)(const cc_plane_geom *g, const TYPE *x,
                                    const cc_plane_range *r, TYPE *y)
 {
     int done = 0;
-    if (r->xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2))
+    if (r->xs_w == 1 && g->stride_w == 1 && g->stride_h == 1 && g->kernel_h == 3 &&
+        g->kernel_w == 3 && g->pad_left <= 1 && g->pad_right <= 1)
+        done = CC_KFN(avg3_s1)(g, x, r, y);
+    if (!done && r->xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2))
         done = g->stride_w == 1 ? (g->kernel_w == 3 ? CC_KFN(avg_rows)(g, x, r, y, 1, 3)
                                                     : CC_KFN(avg_rows)(g, x, r, y, 1, 0))
                                 : (g->kernel_w == 2 ? CC_KFN(avg_rows)(g, x, r, y, 2, 2)

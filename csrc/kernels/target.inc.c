@@ -107,5 +107,20 @@ const cc_kernels CC_CAT(cc_kernels__, CC_TARGET) = {
     {CC_PLANE(max_plane, _f64), CC_KNAME(CC_PLANE_KIND("max_pool_direct"), "f64", "")},
     {CC_PLANE(avg_plane, _f32), CC_KNAME(CC_PLANE_KIND("avg_pool_direct"), "f32", "")},
     {CC_PLANE(avg_plane, _f64), CC_KNAME(CC_PLANE_KIND("avg_pool_direct"), "f64", "")},
+#if defined(CC_WG_REGS)
+#define CC_WG_TABLE                                                                          \
+    {0, CC_WG_CB(1), CC_WG_CB(2), CC_WG_CB(3), CC_WG_CB(4), CC_WG_CB(5), CC_WG_CB(6),        \
+     CC_WG_CB(7)}
+    {CC_T(wgrad_f32), CC_VW_F32, CC_WG_TABLE, CC_KNAME("wgrad_direct", "f32", "")},
+    {CC_T(wgrad_f64), CC_VW_F64, CC_WG_TABLE, CC_KNAME("wgrad_direct", "f64", "")},
+#else
+    {NULL, 0, {0}, "none"},
+    {NULL, 0, {0}, "none"},
+#endif
+#if defined(CC_WG_REGS)
+    {CC_T(wino_in_f32), CC_T(wino_out_f32), CC_KNAME("winograd_f4x4_3x3", "f32", "")},
+#else
+    {NULL, NULL, "none"},
+#endif
     CC_CAT(fma_loop__, CC_TARGET),
 };

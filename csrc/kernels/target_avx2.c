@@ -24,6 +24,8 @@
 
 #include "planes_generic.inc.c"
 
+#define CC_WG_REGS 16 /* vector registers, for the weight-gradient blocks */
+
 /* Lanes [lo, hi) from p, the others fill (never read). */
 CC_INLINE __m256 cc_loadr_f32__avx2(const float *p, int lo, int hi, __m256 fill)
 {
@@ -107,6 +109,8 @@ CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx2(p, lo, hi, f)
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
+#include "wgrad_simd.template.c"
+#include "winograd_simd.template.c"
 #include "simd_vocab_undef.h"
 
 #define TYPE double
@@ -136,6 +140,7 @@ CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f64__avx2(p, lo, hi, f)
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
+#include "wgrad_simd.template.c"
 #include "simd_vocab_undef.h"
 
 #define CC_PLANE_SIMD 1

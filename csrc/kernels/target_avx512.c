@@ -28,6 +28,8 @@
 
 #include "planes_generic.inc.c"
 
+#define CC_WG_REGS 32 /* vector registers, for the weight-gradient blocks */
+
 /* Lanes [lo, hi) of a vector: the masks of the partial loads. */
 #define CC_RANGE16(lo, hi) ((__mmask16)(((1u << (hi)) - 1u) & ~((1u << (lo)) - 1u)))
 #define CC_RANGE8(lo, hi) ((__mmask8)(((1u << (hi)) - 1u) & ~((1u << (lo)) - 1u)))
@@ -105,6 +107,8 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx512(p, lo, hi, f)
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
+#include "wgrad_simd.template.c"
+#include "winograd_simd.template.c"
 #include "simd_vocab_undef.h"
 
 #define TYPE double
@@ -134,6 +138,7 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f64__avx512(p, lo, hi, f)
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
+#include "wgrad_simd.template.c"
 #include "simd_vocab_undef.h"
 
 #define CC_PLANE_SIMD 1

@@ -52,6 +52,12 @@
 
 #include "planes_generic.inc.c"
 
+#if defined(CC_BASE_NEON)
+#define CC_WG_REGS 32 /* vector registers, for the weight-gradient blocks */
+#elif defined(CC_BASE_SSE2)
+#define CC_WG_REGS 16
+#endif
+
 #if defined(CC_BASE_SSE2) || defined(CC_BASE_NEON)
 /* No masked loads and stores at this level: a mask is a lane count, and the partial
  * accesses (tile edges only) go through a small buffer. */
@@ -105,6 +111,8 @@ CC_PARTIAL(double, float64x2_t, 2, vld1q_f64, vst1q_f64)
 #define CC_VZERO() vdupq_n_f32(0.0f)
 #endif
 #include "gemm_simd.template.c"
+#include "wgrad_simd.template.c"
+#include "winograd_simd.template.c"
 #include "simd_vocab_undef.h"
 
 #define TYPE double
@@ -135,6 +143,7 @@ CC_PARTIAL(double, float64x2_t, 2, vld1q_f64, vst1q_f64)
 #define CC_VZERO() vdupq_n_f64(0.0)
 #endif
 #include "gemm_simd.template.c"
+#include "wgrad_simd.template.c"
 #include "simd_vocab_undef.h"
 
 #else /* portable C */

@@ -31,7 +31,7 @@ if [ "$X86_TARGETS" = 1 ]; then
   build "$here/kernels/target_avx512.c" -mavx2 -mfma -ffp-contract=fast -mavx512f -mavx512bw -mavx512dq -mavx512vl
   defs="-DCC_HAVE_AVX2=1 -DCC_HAVE_AVX512=1"
 fi
-for f in status shape cpu dispatch pack conv2d pool2d conv2d_backward pool2d_backward fork; do
+for f in status shape cpu dispatch pack conv2d winograd pool2d conv2d_backward pool2d_backward fork; do
   build "$here/$f.c"
 done
 build "$here/ref/ref.c"

@@ -16,10 +16,12 @@ from convcore.functional import (
     max_pool2d_backward,
     conv2d,
     get_num_threads,
+    get_winograd,
     global_avg_pool2d,
     global_max_pool2d,
     max_pool2d,
     set_num_threads,
+    set_winograd,
 )
 
 __version__ = "0.1.0"
@@ -35,6 +37,8 @@ __all__ = [
     "avg_pool2d_backward",
     "get_num_threads",
     "set_num_threads",
+    "get_winograd",
+    "set_winograd",
     "config",
     "show_config",
     "get_include",
@@ -76,10 +80,19 @@ def config() -> dict:
             "kernel": {"float32": f"gemm_sp_f32 register tiles__{target}",
                        "float64": f"gemm_sp_f64 register tiles__{target}"},
         },
+        "conv2d (float32 3x3 stride 1, >= 16 channels in and out)": {
+            "algorithm": "Winograd F(4x4, 3x3): channel-last transforms and 36 GEMMs on the "
+                         "strided-A tiles, when set_winograd(True) (the default) and the "
+                         "transformed filters fit in cache; else as conv2d",
+            "kernel": {"float32": f'{k["winograd_f32"]} + gemm_sp_f32__{target}'},
+        },
         "conv2d_backward": {
-            "algorithm": "packed GEMM: weight grad over im2col^T blocks, input grad by W^T "
-                         "blocks and col2im; direct loops for depthwise",
-            "kernel": {"float32": k["gemm_f32"], "float64": k["gemm_f64"]},
+            "algorithm": "input grad: stride 1 as the forward conv of dy with the flipped "
+                         "filters, else W^T GEMM + col2im; weight grad: direct SIMD dot "
+                         "products over column-expanded inputs for few output channels or "
+                         "short filters, else GEMM over im2col^T blocks; depthwise: direct",
+            "kernel": {"float32": f'{k["weight_grad_f32"]} / {k["gemm_f32"]}',
+                       "float64": f'{k["weight_grad_f64"]} / {k["gemm_f64"]}'},
         },
         "conv2d (depthwise, in_channels/groups == 1)": {
             "algorithm": "direct per-plane",
@@ -106,6 +119,7 @@ def config() -> dict:
         "compiler": _core.compiler(),
         "openmp": _core.openmp_enabled(),
         "num_threads": get_num_threads(),
+        "winograd": get_winograd(),
         "cpu_features": _core.cpu_features(),
         "target": _core.get_target(),
         "targets_compiled": _core.compiled_targets(),
@@ -123,10 +137,11 @@ def show_config() -> None:
     print(f"  compiler:     {c['compiler']}")
     print(f"  openmp:       {'on' if c['openmp'] else 'OFF (serial build)'}")
     print(f"  threads:      {c['num_threads']}")
+    print(f"  winograd:     {'on' if c['winograd'] else 'off'} (set_winograd)")
     print(f"  cpu features: {','.join(c['cpu_features']) or '(none detected)'}")
     print(f"  simd target:  {c['target']} (compiled: {', '.join(c['targets_compiled'])}; "
           f"supported here: {', '.join(c['targets_supported'])})")
     print("  kernels:")
     for op, info in c["kernels"].items():
         print(f"    {op}: {info['algorithm']}")
-        print(f"        float32 {info['kernel']['float32']}, float64 {info['kernel']['float64']}")
+        print("        " + ", ".join(f"{t} {name}" for t, name in info["kernel"].items()))

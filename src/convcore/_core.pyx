@@ -115,6 +115,115 @@ def pool2d_output_shape(tuple x_shape, tuple params):
     return (ys[0], ys[1], ys[2], ys[3])
 
 
+cdef int _run_conv(const cc_conv2d_desc *d, int typenum, const void *xp, const int64_t *xs,
+                   const int64_t *xst, const void *wp, const int64_t *ws, const int64_t *wst,
+                   const void *bptr, int64_t bstride, void *yp, int n_threads) except -1:
+    """The core's conv2d for the dtype, without the GIL; its status as an exception."""
+    cdef cc_status st
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_conv2d_f32(d, <const float *>xp, xs, xst, <const float *>wp, ws, wst,
+                               <const float *>bptr, bstride, <float *>yp, n_threads)
+    else:
+        with nogil:
+            st = cc_conv2d_f64(d, <const double *>xp, xs, xst, <const double *>wp, ws, wst,
+                               <const double *>bptr, bstride, <double *>yp, n_threads)
+    return _check(st, "")
+
+
+# ------------------------------------------------------------- the plain-call fast path
+
+cdef int64_t _FAST_LIMIT = <int64_t>1 << 40
+
+
+cdef inline bint _plain(object a, int typenum, int ndim):
+    """a is exactly an ndarray with ndim dims of dtype typenum, native byte order, aligned,
+    strides in whole elements: what the core reads with no conversion."""
+    if type(a) is not cnp.ndarray:
+        return False
+    cdef cnp.ndarray arr = <cnp.ndarray>a
+    if cnp.PyArray_NDIM(arr) != ndim or cnp.PyArray_TYPE(arr) != typenum:
+        return False
+    if not cnp.PyArray_ISALIGNED(arr) or not cnp.PyArray_ISNOTSWAPPED(arr):
+        return False
+    cdef int i
+    cdef cnp.npy_intp item = cnp.PyArray_ITEMSIZE(arr)
+    cdef cnp.npy_intp *st = cnp.PyArray_STRIDES(arr)
+    for i in range(ndim):
+        if st[i] % item:
+            return False
+    return True
+
+
+cdef inline bint _fast_pair(object v, int64_t lo, int64_t *a, int64_t *b):
+    """An exact int, or a tuple of two, each in [lo, 2**40]: written to a and b."""
+    if type(v) is int:
+        if not (lo <= v <= _FAST_LIMIT):
+            return False
+        a[0] = v
+        b[0] = v
+        return True
+    if type(v) is tuple and len(<tuple>v) == 2:
+        v0 = (<tuple>v)[0]
+        v1 = (<tuple>v)[1]
+        if type(v0) is int and type(v1) is int and lo <= v0 <= _FAST_LIMIT and \
+                lo <= v1 <= _FAST_LIMIT:
+            a[0] = v0
+            b[0] = v1
+            return True
+    return False
+
+
+def conv2d_fast(object x, object w, object b, object stride, object padding, object dilation,
+                object groups, int n_threads):
+    """conv2d for the plain call: x and weight 4-D, bias None or 1-D, all exactly ndarrays
+    of one float dtype the core reads as they are; stride, padding and dilation ints or
+    pairs of ints; groups an int; a shape the core accepts. None for anything else: the
+    general path (functional.py) then converts, or raises its messages."""
+    cdef cc_conv2d_desc d
+    cdef int64_t xs[4]
+    cdef int64_t xst[4]
+    cdef int64_t ws[4]
+    cdef int64_t wst[4]
+    cdef int64_t ys[4]
+    cdef int64_t bstride = 0
+    cdef int64_t g
+    cdef cc_status st
+    cdef void *bptr = NULL
+    if type(x) is not cnp.ndarray:
+        return None
+    cdef int typenum = cnp.PyArray_TYPE(<cnp.ndarray>x)
+    if typenum != cnp.NPY_FLOAT32 and typenum != cnp.NPY_FLOAT64:
+        return None
+    if not _plain(x, typenum, 4) or not _plain(w, typenum, 4):
+        return None
+    if b is not None:
+        if not _plain(b, typenum, 1) or \
+                cnp.PyArray_DIMS(<cnp.ndarray>b)[0] != cnp.PyArray_DIMS(<cnp.ndarray>w)[0]:
+            return None
+        bptr = cnp.PyArray_DATA(<cnp.ndarray>b)
+        bstride = cnp.PyArray_STRIDES(<cnp.ndarray>b)[0] // cnp.PyArray_ITEMSIZE(<cnp.ndarray>b)
+    if not _fast_pair(stride, 1, &d.stride_h, &d.stride_w) or \
+            not _fast_pair(dilation, 1, &d.dilation_h, &d.dilation_w) or \
+            not _fast_pair(padding, 0, &d.pad_top, &d.pad_left):
+        return None
+    d.pad_bottom = d.pad_top
+    d.pad_right = d.pad_left
+    if type(groups) is not int or not (1 <= groups <= _FAST_LIMIT):
+        return None
+    d.groups = groups
+    _geom(<cnp.ndarray>x, xs, xst)
+    _geom(<cnp.ndarray>w, ws, wst)
+    if cc_conv2d_check(&d, xs, ws, ys) != CC_OK:
+        return None
+    cdef cnp.ndarray y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, typenum, 0)
+    cdef void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
+    cdef void *wp = cnp.PyArray_DATA(<cnp.ndarray>w)
+    cdef void *yp = cnp.PyArray_DATA(y)
+    _run_conv(&d, typenum, xp, xs, xst, wp, ws, wst, bptr, bstride, yp, n_threads)
+    return y
+
+
 def conv2d(cnp.ndarray x, cnp.ndarray w, object b, tuple params, object out, int n_threads):
     """y = conv2d(x, w) + b. x, w 4-D of one float dtype; b None or 1-D; out None or a
     C-contiguous array of the result's shape and dtype."""
@@ -145,15 +254,7 @@ def conv2d(cnp.ndarray x, cnp.ndarray w, object b, tuple params, object out, int
     else:
         y = <cnp.ndarray>out
     yp = cnp.PyArray_DATA(y)
-    if typenum == cnp.NPY_FLOAT32:
-        with nogil:
-            st = cc_conv2d_f32(&d, <const float *>xp, xs, xst, <const float *>wp, ws, wst,
-                               <const float *>bptr, bstride, <float *>yp, n_threads)
-    else:
-        with nogil:
-            st = cc_conv2d_f64(&d, <const double *>xp, xs, xst, <const double *>wp, ws, wst,
-                               <const double *>bptr, bstride, <double *>yp, n_threads)
-    _check(st, "")
+    _run_conv(&d, typenum, xp, xs, xst, wp, ws, wst, bptr, bstride, yp, n_threads)
     return y
 
 
@@ -287,8 +388,23 @@ def set_target(str name):
 def kernel_names():
     """Name of the kernel in each dispatch slot, for show_config()."""
     slots = ["gemm_f32", "gemm_f64", "depthwise_f32", "depthwise_f64",
-             "max_pool_f32", "max_pool_f64", "avg_pool_f32", "avg_pool_f64"]
+             "max_pool_f32", "max_pool_f64", "avg_pool_f32", "avg_pool_f64",
+             "weight_grad_f32", "weight_grad_f64", "winograd_f32"]
     return {slots[k]: cc_kernel_name(k).decode() for k in range(CC_KERNEL_COUNT)}
+
+
+cdef extern from "winograd.h":
+    void cc_set_winograd(int enabled) nogil
+    int cc_get_winograd() nogil
+
+
+def set_winograd(bint enabled):
+    """Allow (True) or forbid float32 Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions."""
+    cc_set_winograd(1 if enabled else 0)
+
+
+def get_winograd():
+    return bool(cc_get_winograd())
 
 
 def fma_peak_gflops(double seconds=0.2):

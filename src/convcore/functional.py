@@ -54,6 +54,21 @@ def set_num_threads(n: int | None) -> None:
     _num_threads = value
 
 
+def set_winograd(enabled: bool) -> None:
+    """Allow (True, the default) or forbid Winograd F(4x4, 3x3) for float32 3x3 stride-1
+    convolutions with enough channels. Winograd does 4x fewer multiplications; its float32
+    error is about 2e-6 relative (L2) instead of about 5e-8 for the direct sum, and it is
+    not exact on small integers. Process-wide, like set_num_threads."""
+    if not isinstance(enabled, (bool, np.bool_)):
+        raise TypeError(f"enabled must be a bool, got {type(enabled).__name__} {enabled!r}")
+    _core.set_winograd(bool(enabled))
+
+
+def get_winograd() -> bool:
+    """Whether float32 3x3 stride-1 convolutions may use Winograd (see set_winograd)."""
+    return _core.get_winograd()
+
+
 # ------------------------------------------------------------------- argument parsing
 
 def _int(name, v):
@@ -213,6 +228,12 @@ def conv2d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None =
     ((top, bottom), (left, right)), "same" or "valid"; groups divides C_in and C_out.
     out: optional C-contiguous array of the result's shape and dtype to write into.
     """
+    if out is None:
+        # plain arrays and int parameters go straight to the core; anything that needs a
+        # conversion or an error message takes the general path below
+        y = _core.conv2d_fast(x, weight, bias, stride, padding, dilation, groups, _num_threads)
+        if y is not None:
+            return y
     xa, unbatched = _input(x)
     w = _array("weight", weight)
     if w.ndim != 4:

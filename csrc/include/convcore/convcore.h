@@ -252,7 +252,10 @@ typedef enum cc_kernel {
     CC_KERNEL_MAX_POOL_F64 = 5,
     CC_KERNEL_AVG_POOL_F32 = 6,
     CC_KERNEL_AVG_POOL_F64 = 7,
-    CC_KERNEL_COUNT = 8
+    CC_KERNEL_WEIGHT_GRAD_F32 = 8,
+    CC_KERNEL_WEIGHT_GRAD_F64 = 9,
+    CC_KERNEL_WINOGRAD_F32 = 10,
+    CC_KERNEL_COUNT = 11
 } cc_kernel;
 
 /* Name of the kernel currently selected for that slot, e.g. "gemm_f32_8x32__avx512". */

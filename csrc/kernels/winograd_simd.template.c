@@ -1,0 +1,140 @@
+/* winograd_simd.template.c - the transforms of Winograd F(4x4, 3x3), SIMD across channels.
+ * Instantiated for float per target beside gemm_simd.template.c, with its vector
+ * vocabulary (CC_V, CC_VW, CC_M, CC_MASK, CC_VLOAD(M), CC_VSTORE(M), CC_VFMA, CC_VSET1,
+ * CC_VZERO). The driver is winograd.c.
+ *
+ * One output tile of 4x4 pixels needs a 6x6 input patch d; per (input channel, output
+ * channel) pair the tile is Y = A^T [(G g G^T) .* (B^T d B)] A with (Lavin and Gray's
+ * points 0, +-1, +-2):
+ *   B^T = [4  0 -5  0 1 0]   G = [ 1/4    0     0  ]   A^T = [1 1  1 1  1 0]
+ *         [0 -4 -4  1 1 0]       [-1/6 -1/6  -1/6 ]         [0 1 -1 2 -2 0]
+ *         [0  4 -4 -1 1 0]       [-1/6  1/6  -1/6 ]         [0 1  1 4  4 0]
+ *         [0 -2 -1  2 1 0]       [1/24  1/12  1/6 ]         [0 1 -1 8 -8 1]
+ *         [0  2 -1 -2 1 0]       [1/24 -1/12  1/6 ]
+ *         [0  4  0 -5 0 1]       [ 0     0     1  ]
+ * The 36 products of one tile position xi, summed over input channels, are a GEMM (the
+ * driver's); these kernels do B^T d B for every input channel of a tile (lanes = channels,
+ * which the driver lays out last) and A^T m A for every output channel. Only fused
+ * multiply-adds with constant factors: every lane does the same operations in the same
+ * order, so the results do not depend on the lane a channel lands in.
+ */
+
+/* One 1-D input transform: w = B^T d for six vectors d (any stride apart). */
+CC_ALWAYS_INLINE void CC_KFN(wino_bt)(const CC_V d[6], CC_V w[6])
+{
+    const CC_V four = CC_VSET1((TYPE)4), m4 = CC_VSET1((TYPE)-4), m5 = CC_VSET1((TYPE)-5);
+    const CC_V two = CC_VSET1((TYPE)2), m1 = CC_VSET1((TYPE)-1), m2 = CC_VSET1((TYPE)-2);
+    const CC_V a = CC_VFMA(d[2], m4, d[4]);    /* d4 - 4 d2 */
+    const CC_V b = CC_VFMA(d[1], m4, d[3]);    /* d3 - 4 d1 */
+    const CC_V a2 = CC_VFMA(d[2], m1, d[4]);   /* d4 - d2 */
+    const CC_V b2 = CC_VFMA(d[1], m2, CC_VFMA(d[3], two, CC_VZERO())); /* 2 d3 - 2 d1 */
+    w[0] = CC_VFMA(d[0], four, CC_VFMA(d[2], m5, d[4]));
+    w[1] = CC_VFMA(b, CC_VSET1((TYPE)1), a);
+    w[2] = CC_VFMA(b, m1, a);
+    w[3] = CC_VFMA(b2, CC_VSET1((TYPE)1), a2);
+    w[4] = CC_VFMA(b2, m1, a2);
+    w[5] = CC_VFMA(d[1], four, CC_VFMA(d[3], m5, d[5]));
+}
+
+/* One 1-D output transform: y = A^T m for six vectors. */
+CC_ALWAYS_INLINE void CC_KFN(wino_at)(const CC_V m[6], CC_V y[4])
+{
+    const CC_V one = CC_VSET1((TYPE)1), m1 = CC_VSET1((TYPE)-1);
+    const CC_V s12 = CC_VFMA(m[2], one, m[1]), d12 = CC_VFMA(m[2], m1, m[1]);
+    const CC_V s34 = CC_VFMA(m[4], one, m[3]), d34 = CC_VFMA(m[4], m1, m[3]);
+    y[0] = CC_VFMA(s34, one, CC_VFMA(s12, one, m[0]));
+    y[1] = CC_VFMA(d34, CC_VSET1((TYPE)2), d12);
+    y[2] = CC_VFMA(s34, CC_VSET1((TYPE)4), s12);
+    y[3] = CC_VFMA(d34, CC_VSET1((TYPE)8), CC_VFMA(m[5], one, d12));
+}
+
+CC_ALWAYS_INLINE void CC_KFN(wino_in_vec)(const TYPE *CC_RESTRICT x, int64_t row_s,
+                                          int64_t col_s, TYPE *CC_RESTRICT v, int64_t xi_s,
+                                          CC_M mask, const int MASKED)
+{
+    CC_V t[6][6]; /* t[r][col] = (B^T d)[r][col], then in place (B^T d B)[r][col] */
+    for (int j = 0; j < 6; ++j) {
+        CC_V d[6], w[6];
+        CC_UNROLL
+        for (int r = 0; r < 6; ++r) {
+            const TYPE *p = x + r * row_s + j * col_s;
+            d[r] = MASKED ? CC_VLOADM(p, mask) : CC_VLOAD(p);
+        }
+        CC_KFN(wino_bt)(d, w);
+        CC_UNROLL
+        for (int r = 0; r < 6; ++r) t[r][j] = w[r];
+    }
+    for (int r = 0; r < 6; ++r) {
+        CC_V w[6];
+        CC_KFN(wino_bt)(t[r], w);
+        CC_UNROLL
+        for (int c = 0; c < 6; ++c) {
+            TYPE *p = v + (r * 6 + c) * xi_s;
+            if (MASKED)
+                CC_VSTOREM(p, mask, w[c]);
+            else
+                CC_VSTORE(p, w[c]);
+        }
+    }
+}
+
+/* Input transform of one tile: x is the patch's corner, element (r, j, channel) at
+ * x[r * row_s + j * col_s + channel]; V of position xi = 6 r + c goes to
+ * v[xi * xi_s + channel]. */
+static void CC_KFN(wino_in)(const TYPE *x, int64_t row_s, int64_t col_s, int64_t channels,
+                            TYPE *v, int64_t xi_s)
+{
+    int64_t c = 0;
+    for (; c + CC_VW <= channels; c += CC_VW)
+        CC_KFN(wino_in_vec)(x + c, row_s, col_s, v + c, xi_s, CC_MASK(CC_VW), 0);
+    if (c < channels)
+        CC_KFN(wino_in_vec)(x + c, row_s, col_s, v + c, xi_s, CC_MASK((int)(channels - c)), 1);
+}
+
+CC_ALWAYS_INLINE void CC_KFN(wino_out_vec)(const TYPE *CC_RESTRICT m, int64_t xi_s,
+                                           const TYPE *bias, TYPE *CC_RESTRICT y,
+                                           int64_t row_s, int64_t col_s, CC_M mask,
+                                           const int MASKED)
+{
+    CC_V t[4][6]; /* t[i][c] = (A^T m)[i][c] */
+    for (int c = 0; c < 6; ++c) {
+        CC_V s[6], o[4];
+        CC_UNROLL
+        for (int r = 0; r < 6; ++r) {
+            const TYPE *p = m + (r * 6 + c) * xi_s;
+            s[r] = MASKED ? CC_VLOADM(p, mask) : CC_VLOAD(p);
+        }
+        CC_KFN(wino_at)(s, o);
+        CC_UNROLL
+        for (int i = 0; i < 4; ++i) t[i][c] = o[i];
+    }
+    const CC_V b = bias ? (MASKED ? CC_VLOADM(bias, mask) : CC_VLOAD(bias)) : CC_VZERO();
+    for (int i = 0; i < 4; ++i) {
+        CC_V o[4];
+        CC_KFN(wino_at)(t[i], o);
+        CC_UNROLL
+        for (int j = 0; j < 4; ++j) {
+            TYPE *p = y + i * row_s + j * col_s;
+            const CC_V r = CC_VFMA(o[j], CC_VSET1((TYPE)1), b);
+            if (MASKED)
+                CC_VSTOREM(p, mask, r);
+            else
+                CC_VSTORE(p, r);
+        }
+    }
+}
+
+/* Output transform of one tile: the GEMM result of position xi and output channel k at
+ * m[xi * xi_s + k]; pixel (i, j) of the tile (plus bias[k]; bias may be NULL) goes to
+ * y[i * row_s + j * col_s + k]. */
+static void CC_KFN(wino_out)(const TYPE *m, int64_t xi_s, int64_t channels, const TYPE *bias,
+                             TYPE *y, int64_t row_s, int64_t col_s)
+{
+    int64_t k = 0;
+    for (; k + CC_VW <= channels; k += CC_VW)
+        CC_KFN(wino_out_vec)(m + k, xi_s, bias ? bias + k : NULL, y + k, row_s, col_s,
+                             CC_MASK(CC_VW), 0);
+    if (k < channels)
+        CC_KFN(wino_out_vec)(m + k, xi_s, bias ? bias + k : NULL, y + k, row_s, col_s,
+                             CC_MASK((int)(channels - k)), 1);
+}

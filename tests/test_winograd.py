@@ -1,0 +1,154 @@
+"""Winograd F(4x4, 3x3) (float32 3x3 stride-1 convolutions with >= 16 channels in and
+out): accuracy against the float64 reference, every SIMD target, edges of the tiling,
+thread determinism, and the switch (set_winograd).
+
+TESTING.md's bound: relative L2 error <= 2e-5 against float64. F(4x4, 3x3) with the
+points 0, +-1, +-2 gives about 2e-6; poorly chosen points give 1e-4 and fail here."""
+
+import numpy as np
+import pytest
+
+import convcore
+
+from helpers import assert_same_bits
+from reference import conv2d as ref_conv2d
+from reference import conv2d_backward as ref_backward
+
+L2_BOUND = 2e-5
+
+
+def rel_l2(got, want):
+    return float(np.linalg.norm(got.astype(np.float64) - want) / np.linalg.norm(want))
+
+
+@pytest.fixture
+def winograd():
+    before = convcore.get_winograd()
+    convcore.set_winograd(True)
+    yield
+    convcore.set_winograd(before)
+
+
+def run_both(x, w, b=None, **kwargs):
+    """(Winograd result, GEMM result) of the same call."""
+    y = convcore.conv2d(x, w, b, **kwargs)
+    convcore.set_winograd(False)
+    try:
+        y_gemm = convcore.conv2d(x, w, b, **kwargs)
+    finally:
+        convcore.set_winograd(True)
+    return y, y_gemm
+
+
+# the benchmark's 3x3 stride-1 layers that take Winograd, batch cut to keep the float64
+# reference quick
+BENCH_LAYERS = [
+    ("resnet_l1", (1, 64, 56, 56), 64),
+    ("mnist_c2", (4, 32, 14, 14), 64),
+]
+
+
+@pytest.mark.parametrize("name, shape, k", BENCH_LAYERS, ids=[n for n, _, _ in BENCH_LAYERS])
+def test_accuracy_on_benchmark_layers(simd_target, winograd, name, shape, k):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape, dtype=np.float32)
+    w = (rng.standard_normal((k, shape[1], 3, 3)) / np.sqrt(9 * shape[1])).astype(np.float32)
+    b = rng.standard_normal(k, dtype=np.float32)
+    y, y_gemm = run_both(x, w, b, padding=1)
+    want = ref_conv2d(x, w, b, padding=1)
+    assert not np.array_equal(y, y_gemm), "the Winograd path was not taken"
+    err = rel_l2(y, want)
+    assert err <= L2_BOUND, f"{name}: relative L2 error {err:.2e}"
+    assert rel_l2(y_gemm, want) <= 1e-6
+    # the elementwise bound of the direct paths holds too
+    assert np.abs(y - want).max() <= 1e-4 * np.abs(want).max()
+
+
+TILING = [
+    # (N, C, H, W, K, padding): output sizes in every residue mod 4 (tiles past the edge),
+    # channel counts off the vector width, K spanning several GEMM column tiles
+    (1, 16, 4, 4, 16, 1),
+    (2, 17, 9, 11, 19, 1),
+    (1, 16, 7, 13, 33, 0),
+    (1, 24, 10, 6, 100, ((0, 2), (1, 0))),
+    (3, 16, 5, 18, 16, ((2, 2), (2, 1))),
+    (1, 40, 12, 12, 200, "same"),
+]
+
+
+@pytest.mark.parametrize("case", TILING, ids=str)
+def test_tiling_edges(simd_target, winograd, case):
+    n, c, h, w_, k, pad = case
+    rng = np.random.default_rng(c * k)
+    x = rng.standard_normal((n, c, h, w_), dtype=np.float32)
+    w = rng.standard_normal((k, c, 3, 3), dtype=np.float32)
+    b = rng.standard_normal(k, dtype=np.float32)
+    y, _ = run_both(x, w, b, padding=pad)
+    want = ref_conv2d(x, w, b, padding=pad)
+    assert y.shape == want.shape
+    assert rel_l2(y, want) <= L2_BOUND
+    assert np.abs(y - want).max() <= 1e-4 * np.abs(want).max()
+
+
+def test_strided_views_and_bias_stride(winograd):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 40, 15, 22), dtype=np.float32)[:, ::2, 1:, ::2]
+    w = rng.standard_normal((24, 20, 3, 6), dtype=np.float32)[..., ::2]
+    b = rng.standard_normal(48, dtype=np.float32)[::2]
+    x0, w0, b0 = x.copy(), w.copy(), b.copy()
+    y, _ = run_both(x, w, b, padding=1)
+    assert rel_l2(y, ref_conv2d(x0, w0, b0, padding=1)) <= L2_BOUND
+    assert np.array_equal(x, x0) and np.array_equal(w, w0) and np.array_equal(b, b0)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_bitwise_across_threads(winograd, restore_threads, n):
+    """One image (each step split over the threads) and several (images per thread)."""
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal((n, 32, 18, 21), dtype=np.float32)
+    w = rng.standard_normal((48, 32, 3, 3), dtype=np.float32)
+    results = []
+    for nt in (1, 2, 3, 5, 8):
+        convcore.set_num_threads(nt)
+        results.append(convcore.conv2d(x, w, padding=1))
+    for r in results[1:]:
+        assert_same_bits(r, results[0])
+
+
+def test_not_taken_outside_its_domain(winograd):
+    """float64, stride 2, dilation 2, groups 2 and few channels keep the exact paths."""
+    rng = np.random.default_rng(4)
+    x = rng.integers(-3, 4, size=(1, 16, 12, 12))
+    w = rng.integers(-3, 4, size=(16, 16, 3, 3))
+    cases = [(x.astype(np.float64), w.astype(np.float64), dict(padding=1)),
+             (x.astype(np.float32), w.astype(np.float32), dict(stride=2, padding=1)),
+             (x.astype(np.float32), w.astype(np.float32), dict(dilation=2, padding=2)),
+             (x.astype(np.float32), w[:, :8].astype(np.float32), dict(groups=2, padding=1)),
+             (x[:, :8].astype(np.float32), w[:, :8].astype(np.float32), dict(padding=1))]
+    for xi, wi, kwargs in cases:
+        y = convcore.conv2d(xi, wi, **kwargs)
+        np.testing.assert_array_equal(y, ref_conv2d(xi, wi, **kwargs).astype(xi.dtype),
+                                      err_msg=str(kwargs))
+
+
+def test_input_gradient_through_winograd(winograd):
+    """The stride-1 input gradient is a forward 3x3 convolution, which takes Winograd."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 16, 10, 10), dtype=np.float32)
+    w = rng.standard_normal((32, 16, 3, 3), dtype=np.float32)
+    dy = rng.standard_normal((2, 32, 10, 10), dtype=np.float32)
+    dx, _, _ = convcore.conv2d_backward(dy, x, w, padding=1, weight_grad=False, bias_grad=False)
+    want = ref_backward(dy, x, w, padding=1)[0]
+    assert rel_l2(dx, want) <= L2_BOUND
+
+
+def test_switch(winograd):
+    convcore.set_winograd(False)
+    assert convcore.get_winograd() is False and convcore.config()["winograd"] is False
+    convcore.set_winograd(True)
+    assert convcore.get_winograd() is True
+    for bad in (1, None, "yes"):
+        with pytest.raises(TypeError, match="enabled"):
+            convcore.set_winograd(bad)
+    assert convcore.get_winograd() is True
+    assert "winograd_f4x4_3x3" in str(convcore.config()["kernels"])
