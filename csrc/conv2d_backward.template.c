@@ -449,9 +449,14 @@ static int CC_FN(bw_dw_direct)(const cc_conv2d_desc *d, const TYPE *dy, const in
      * mostly packing, or a short reduction per channel (kdim) with a kernel row to reuse
      * the input loads */
     if (!((KW >= 2 && (kg <= 32 || cg * KH * KW <= 160)) || kg <= 16)) return -1;
+    /* the expansion holds sh * KW planes of M x OW: bounded before it is sized (strides,
+     * dilations and output sizes may be as large as int64 allows) */
+    const int64_t lim = (int64_t)1 << 22;
+    if (KH > 64 || sh > 64 || OW > lim || OH > lim || (KH - 1) * d->dilation_h / sh > lim)
+        return -1;
     const int64_t M = OH + (KH - 1) * d->dilation_h / sh; /* rows of one expanded plane */
     const int64_t xe_elems = sh * KW * M * OW;
-    if (xe_elems > ((int64_t)1 << 22) || KH > 64) return -1;
+    if (xe_elems > lim) return -1;
     const int64_t n_cob = cc_ceil_div(kg, cbmax);
     const int64_t tap_vecs = KH * cbmax * KW * vw; /* one block's accumulators */
     int64_t parts = cc_ceil_div(N, CC_BW_CHUNK);
@@ -652,6 +657,10 @@ cc_status CC_FN(cc_conv2d_backward)(const cc_conv2d_desc *desc, const TYPE *dy,
         if (dx) for (int64_t i = 0; i < n_dx; ++i) dx[i] = 0;
         if (dw) for (int64_t i = 0; i < n_dw; ++i) dw[i] = 0;
         return CC_OK;
+    }
+    if (dx && n_dx == 0) { /* x has an empty plane (padding gave dy its pixels) */
+        dx = NULL;
+        if (!dw) return CC_OK;
     }
     if (dx) {
         cc_status dx_st = CC_OK;

@@ -176,3 +176,45 @@ def test_depthwise_window_spanning_2_pow_62_columns(kh, dtype, simd_target):
         y = cc.conv2d(x, w, stride=(1, stride_w), padding=((0, 0), (2**61, 2**61)),
                       dilation=dil, groups=2)
         assert_exact(y, S.conv2d(x, w, None, (1, stride_w), pads, dil, 2), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("plane", [(0, 0), (0, 3), (3, 0)])
+def test_conv_backward_input_grad_of_an_empty_plane(plane, dtype, simd_target):
+    """conv2d_backward of an input with an empty plane whose padding still gives dy pixels
+    (x 0x0, kernel 2x2, padding 1: dy is 1x1). The stride-1 input gradient runs as a forward
+    conv of dy with the flipped filters, and that conv's output (x's empty plane) was
+    refused: ValueError 'computed output size is less than 1' for a valid call (found by
+    the fuzzer). The input gradient is empty; the weight and bias gradients still flow."""
+    rng = np.random.default_rng(sum(plane))
+    x = small_ints(rng, (2, 3) + plane, dtype)
+    w = small_ints(rng, (4, 3, 2, 2), dtype)
+    pads = (1, 1, 1, 1)
+    y = cc.conv2d(x, w, padding=1)
+    dy = small_ints(rng, y.shape, dtype)
+    ref = S.conv2d_backward(dy, x, w, (1, 1), pads, (1, 1), 1)
+    for flags in [dict(weight_grad=False, bias_grad=False), {}]:
+        got = cc.conv2d_backward(dy, x, w, padding=1, **flags)
+        for g, r in zip(got, ref):
+            if g is not None:
+                assert_exact(g, r, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("stride_h", [3, 65, 2**62])
+@pytest.mark.parametrize("width", [0, 3])
+def test_conv_weight_grad_with_a_huge_row_stride(width, stride_h, dtype, simd_target):
+    """Weight gradient of a conv with a row stride near 2**62: the direct weight-gradient
+    kernel sized its expansion buffer as stride * KW * rows * OW without bounds (signed
+    overflow; the size came out small), then looped over stride phases, writing past the
+    buffer (segmentation fault, found by the fuzzer). Such strides now take the GEMM path."""
+    rng = np.random.default_rng(stride_h % 1000 + width)
+    x = small_ints(rng, (2, 4, 5, width), dtype)
+    w = small_ints(rng, (2, 2, 3, 2), dtype)
+    pads, kw = (0, 2, 2, 2), dict(padding=((0, 2), (2, 2)), dilation=2, groups=2)
+    y = cc.conv2d(x, w, stride=(stride_h, 2), **kw)
+    dy = small_ints(rng, y.shape, dtype)
+    ref = S.conv2d_backward(dy, x, w, (stride_h, 2), pads, (2, 2), 2)
+    got = cc.conv2d_backward(dy, x, w, stride=(stride_h, 2), **kw)
+    for g, r in zip(got, ref):
+        assert_exact(g, r, dtype)
