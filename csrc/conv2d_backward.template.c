@@ -332,14 +332,16 @@ static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const i
                             const int64_t run = cc_min64(ds[3] - ow, jn - q), end = ow + run;
                             const int64_t ih = oh * d->stride_h - d->pad_top + i * d->dilation_h;
                             if (ih >= 0 && ih < xs[2]) {
-                                const TYPE *src = dcols + r * ncb + q - ow; /* src[t]: pixel t */
-                                TYPE *dst_row = plane + ih * xs[3] + off;
                                 const int64_t a = cc_max64(ow, cc_min64(lo, end));
                                 const int64_t b = cc_max64(a, cc_min64(hi, end));
+                                /* based at pixel a and its input column: off alone may lie
+                                 * far outside the plane */
+                                const TYPE *src = dcols + r * ncb + q + (a - ow);
+                                TYPE *dst = plane + ih * xs[3] + (a < b ? a * sw + off : 0);
                                 if (sw == 1) {
-                                    for (int64_t t = a; t < b; ++t) dst_row[t] += src[t];
+                                    for (int64_t t = 0; t < b - a; ++t) dst[t] += src[t];
                                 } else {
-                                    for (int64_t t = a; t < b; ++t) dst_row[t * sw] += src[t];
+                                    for (int64_t t = 0; t < b - a; ++t) dst[t * sw] += src[t];
                                 }
                             }
                             q += run;

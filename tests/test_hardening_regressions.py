@@ -218,3 +218,27 @@ def test_conv_weight_grad_with_a_huge_row_stride(width, stride_h, dtype, simd_ta
     got = cc.conv2d_backward(dy, x, w, stride=(stride_h, 2), **kw)
     for g, r in zip(got, ref):
         assert_exact(g, r, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("stride_w", [1, 2])
+def test_conv_paths_with_padding_near_2_pow_61_columns(stride_w, groups, dtype, simd_target):
+    """Padding of 2**61 columns a side with a dilation of 2**61: the depthwise plane kernel
+    and the backward pass's column scatter formed `row + offset` with the offset alone
+    (about -2**61 elements: a pointer that wraps, UndefinedBehaviorSanitizer's
+    pointer-overflow, found by the sanitizer job) before adding the first in-bounds column.
+    They now add the in-bounds column first. Forward and backward against the reference
+    (the sanitizer job runs this with the checks on)."""
+    rng = np.random.default_rng(stride_w + 10 * groups)
+    x = small_ints(rng, (2, 2, 6, 3), dtype)
+    w = small_ints(rng, (2, 2 // groups, 2, 3), dtype)
+    kw = dict(stride=(2, stride_w), padding=((0, 0), (2**61, 2**61)), dilation=(1, 2**61),
+              groups=groups)
+    pads, dil = (0, 0, 2**61, 2**61), (1, 2**61)
+    y = cc.conv2d(x, w, **kw)
+    assert_exact(y, S.conv2d(x, w, None, (2, stride_w), pads, dil, groups), dtype)
+    dy = small_ints(rng, y.shape, dtype)
+    ref = S.conv2d_backward(dy, x, w, (2, stride_w), pads, dil, groups)
+    for g, r in zip(cc.conv2d_backward(dy, x, w, **kw), ref):
+        assert_exact(g, r, dtype)

@@ -39,8 +39,10 @@ static void CC_KFN(dw_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h
                 int64_t lo, hi;
                 CC_KFN(in_bounds_run)(off, sw, g->in_w, OW, &lo, &hi);
                 if (sw == 1 && xs_w == 1) {
-                    const TYPE *CC_RESTRICT xp = xr + off;
-                    for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xp[ow];
+                    if (lo >= hi) continue;
+                    /* based at the first column read: off alone may be far outside */
+                    const TYPE *CC_RESTRICT xp = xr + (lo + off);
+                    for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xp[ow - lo];
                 } else {
                     for (int64_t ow = lo; ow < hi; ++ow) yr[ow] += wv * xr[(ow * sw + off) * xs_w];
                 }
