@@ -377,7 +377,7 @@ def test_avg_3x3_stride1_row_sums_path(simd_target, dtype):
     vector widths, every padding <= 1 (asymmetric too), count_include_pad both ways,
     divisor_override, inf and NaN; exact on small integers."""
     rng = np.random.default_rng(33)
-    pads = [0, 1, ((1, 0), (0, 1)), ((0, 1), (1, 1))]
+    pads = [0, 1, ((1, 0), (0, 1)), ((0, 1), (1, 1)), ((1, 0), (1, 1)), ((0, 0), (1, 1))]
     for w in (1, 2, 3, 7, 15, 16, 17, 18, 31, 33, 40):
         for pad in pads:
             for cip, div in ((True, None), (False, None), (True, 7)):
@@ -400,3 +400,43 @@ def test_avg_3x3_stride1_row_sums_path(simd_target, dtype):
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     scale = np.abs(want[np.isfinite(want)]).max()
     np.testing.assert_allclose(got, want, rtol=0, atol=(1e-6 if dtype == np.float32 else 1e-14) * scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_avg_3x3_stride1_flat_path(simd_target, dtype):
+    """Small dense planes with padding 1 left and right run as one stream of vectors across
+    row ends; the lanes at each row's first and last column read the neighbouring row and
+    are remade. Bit-identical to the row path (the same input through a view whose rows
+    are not W apart) on random data with inf, NaN and -0 placed at row ends, where a
+    neighbouring row's value must not leak in, and against the float64 reference."""
+    rng = np.random.default_rng(34)
+    for h, w in [(1, 2), (1, 17), (2, 2), (3, 5), (5, 16), (7, 15), (4, 33), (28, 28),
+                 (9, 64), (30, 100), (2, 256), (3, 257), (70, 70)]:
+        base = rng.standard_normal((2, 3, h, w + 3)).astype(dtype)
+        base[0, 0, :, w - 1] = np.inf            # last column: the next row's first lane
+        base[0, 1, :, 0] = np.nan                # first column: the previous row's last
+        base[1, 0, :, 0] = -0.0
+        base[1, 0, :, w - 1] = -np.inf
+        base[1, 2] = -0.0
+        strided = base[..., :w]                  # rows w + 3 apart: the row path
+        dense = np.ascontiguousarray(strided)
+        for pad in (1, ((1, 0), (1, 1)), ((0, 1), (1, 1)), ((0, 0), (1, 1))):
+            for cip, div in ((True, None), (False, None), (True, 5)):
+                kwargs = dict(padding=pad, count_include_pad=cip, divisor_override=div)
+                try:
+                    want = R.avg_pool2d(dense, 3, 1, **kwargs)
+                except ValueError:
+                    continue
+                got = cc.avg_pool2d(dense, 3, 1, **kwargs)
+                rows = cc.avg_pool2d(strided, 3, 1, **kwargs)
+                msg = str((h, w, kwargs))
+                assert got.tobytes() == rows.tobytes(), msg
+                np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=msg)
+                np.testing.assert_array_equal(np.signbit(got[got == 0]),
+                                              np.signbit(want[want == 0]), err_msg=msg)
+                fin = np.isfinite(want)
+                np.testing.assert_array_equal(got[~fin & ~np.isnan(want)],
+                                              want[~fin & ~np.isnan(want)], err_msg=msg)
+                scale = max(1.0, np.abs(want[fin]).max(initial=0))
+                tol = (1e-6 if dtype == np.float32 else 1e-14) * scale
+                np.testing.assert_allclose(got[fin], want[fin], rtol=0, atol=tol, err_msg=msg)

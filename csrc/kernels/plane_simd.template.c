@@ -487,13 +487,84 @@ static int CC_KFN(avg3_s1)(const cc_plane_geom *g, const TYPE *xbase, const cc_p
     return 1;
 }
 
+/* 3x3 windows, stride 1, padding 1 left and right (so OW == W), at most 1 top and bottom,
+ * dense small planes (rows W apart): each plane is one run of vectors across its row ends,
+ * with no per-row work but two scalars. The horizontal 3-sums of the whole plane go into a
+ * buffer with a zero row above and below (the lanes at a row's first and last columns,
+ * where the vector read the neighbouring row, are remade as scalars); each output is then
+ * the sum of three of them W apart, divided. The operations are avg3_s1's, in its order:
+ * a window's missing row adds +0 to a sum that starts from 0 and so is never -0, which
+ * changes nothing; the results are identical. 0 when it does not apply. */
+#define CC_AVG_FLAT ((int64_t)16384 / (int64_t)sizeof(TYPE))
+#define CC_AVG_FLAT_W 256
+static int CC_KFN(avg3_flat)(const cc_plane_geom *g, const TYPE *xbase, const cc_plane_range *rg,
+                             TYPE *ybase)
+{
+    const int64_t H = g->in_h, W = g->in_w, OH = g->out_h, OW = g->out_w, pt = g->pad_top;
+    if (g->pad_left != 1 || g->pad_right != 1 || pt > 1 || g->pad_bottom > 1 ||
+        rg->xs_h != W || W < 2 || W > CC_AVG_FLAT_W || H < 1 || H > CC_AVG_FLAT ||
+        (H + 2) * W > CC_AVG_FLAT || OH < 1 || OH * OW > CC_AVG_FLAT)
+        return 0;
+    const int64_t HW = H * W, P = OH * OW;
+    const CC_V zero = CC_VZERO();
+    CC_ALIGN64 TYPE hb[CC_AVG_FLAT + 2 * CC_VW];
+    CC_ALIGN64 TYPE divs[CC_AVG_FLAT + CC_VW], rcps[CC_AVG_FLAT + CC_VW];
+    CC_ALIGN64 TYPE pool_w[CC_AVG_FLAT_W + CC_VW], valid_w[CC_AVG_FLAT_W + CC_VW];
+    CC_KFN(avg_widths)(g, OW, pool_w, valid_w);
+    for (int64_t k = OW; k < OW + CC_VW; ++k) pool_w[k] = valid_w[k] = 1; /* unused lanes */
+    for (int64_t oh = 0; oh < OH; ++oh) {
+        const int64_t hs = oh - pt, he = cc_min64(hs + 3, H + g->pad_bottom);
+        const int64_t rf = g->divisor_override ? 0
+                           : g->count_include_pad ? he - hs
+                                                  : cc_min64(he, H) - cc_max64(hs, 0);
+        /* whole vectors: a row's tail is overwritten by the next row's divisors */
+        CC_KFN(avg_divisors)(g, OW, rf, pool_w, valid_w, divs + oh * OW, rcps + oh * OW);
+    }
+    /* the zero rows, and past the last row what the last vectors read */
+    for (int64_t k = 0; k < W; ++k) hb[k] = 0;
+    for (int64_t k = W + HW; k < 2 * W + HW + 2 * CC_VW; ++k) hb[k] = 0;
+    TYPE *h = hb + W;
+    for (int64_t t = rg->first; t < rg->first + rg->count; ++t) {
+        const TYPE *x = xbase + (t / rg->channels) * rg->xs_n + (t % rg->channels) * rg->xs_c;
+        TYPE *y = ybase + t * P;
+        for (int64_t p = 0; p < HW; p += CC_VW) {
+            const CC_V t0 = p >= 1 && p - 1 + CC_VW <= HW
+                                ? CC_VLOAD(x + p - 1)
+                                : CC_VLOADR(x + p - 1, p == 0 ? 1 : 0,
+                                            (int)cc_min64(CC_VW, HW - p + 1), zero);
+            const CC_V t1 = p + CC_VW <= HW ? CC_VLOAD(x + p)
+                                            : CC_VLOADR(x + p, 0, (int)(HW - p), zero);
+            const CC_V t2 = p + 1 + CC_VW <= HW
+                                ? CC_VLOAD(x + p + 1)
+                                : CC_VLOADR(x + p + 1, 0, (int)(HW - p - 1), zero);
+            CC_VSTORE(h + p, CC_VADD(CC_VADD(t0, t1), t2));
+        }
+        for (int64_t r = 0; r < HW; r += W) { /* the first and last columns of each row */
+            h[r] = ((TYPE)0 + x[r]) + x[r + 1];
+            h[r + W - 1] = (x[r + W - 2] + x[r + W - 1]) + (TYPE)0;
+        }
+        for (int64_t k = HW; k < HW + CC_VW; ++k) h[k] = 0; /* the last vector's lanes */
+        const TYPE *hp = hb + (1 - pt) * W;
+        for (int64_t q = 0; q < P; q += CC_VW) {
+            CC_V sum = CC_VADD(zero, CC_VLOAD(hp + q));
+            sum = CC_VADD(sum, CC_VLOAD(hp + q + W));
+            sum = CC_VADD(sum, CC_VLOAD(hp + q + 2 * W));
+            CC_KFN(store_run)(y + q, P - q,
+                              CC_VQUOT(sum, CC_VLOAD(divs + q), CC_VLOAD(rcps + q)));
+        }
+    }
+    return 1;
+}
+#undef CC_AVG_FLAT
+#undef CC_AVG_FLAT_W
+
 static void CC_KFN(avg_plane_simd)(const cc_plane_geom *g, const TYPE *x,
                                    const cc_plane_range *r, TYPE *y)
 {
     int done = 0;
     if (r->xs_w == 1 && g->stride_w == 1 && g->stride_h == 1 && g->kernel_h == 3 &&
         g->kernel_w == 3 && g->pad_left <= 1 && g->pad_right <= 1)
-        done = CC_KFN(avg3_s1)(g, x, r, y);
+        done = CC_KFN(avg3_flat)(g, x, r, y) || CC_KFN(avg3_s1)(g, x, r, y);
     if (!done && r->xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2))
         done = g->stride_w == 1 ? (g->kernel_w == 3 ? CC_KFN(avg_rows)(g, x, r, y, 1, 3)
                                                     : CC_KFN(avg_rows)(g, x, r, y, 1, 0))
