@@ -521,7 +521,9 @@ static int CC_FN(bw_dw_direct)(const cc_conv2d_desc *d, const TYPE *dy, const in
                             const TYPE *xr = xc + r * xst[2];
                             int64_t q = 0;
                             for (; q < lo; ++q) row[q] = 0;
-                            if (sw == 1 && xst[3] == 1) {
+                            if (sw == 1 && xst[3] == 1 && lo < hi) {
+                                /* based at the first column read (off alone may lie far
+                                 * outside the row) */
                                 const TYPE *src = xr + (lo + off);
                                 for (; q < hi; ++q) row[q] = src[q - lo];
                             } else {
