@@ -112,6 +112,10 @@ typedef void (*cc_wino_in_f32)(const float *x, int64_t row_s, int64_t col_s, int
                                float *v, int64_t xi_s);
 typedef void (*cc_wino_out_f32)(const float *m, int64_t xi_s, int64_t channels,
                                 const float *bias, float *y, int64_t row_s, int64_t col_s);
+/* dst[j * dst_ld + i] = src[i * src_ld + j] for i < rows, j < cols (rows of src
+ * contiguous): the driver's NCHW <-> channel-last copies. */
+typedef void (*cc_transpose_f32)(const float *src, int64_t src_ld, int64_t rows, int64_t cols,
+                                 float *dst, int64_t dst_ld);
 
 /* Runs iters rounds of independent FMA chains over acc (CC_PEAK_LANES floats); for
  * measuring the machine's peak. Returns the flop count performed. */
@@ -144,7 +148,9 @@ typedef struct cc_kernels {
     struct { cc_avg_plane_f64 fn; const char *name; } avg_f64;
     struct { cc_wgrad_f32 fn; int vw; unsigned char cb[CC_WGRAD_KW_MAX + 1]; const char *name; } wgrad_f32;
     struct { cc_wgrad_f64 fn; int vw; unsigned char cb[CC_WGRAD_KW_MAX + 1]; const char *name; } wgrad_f64;
-    struct { cc_wino_in_f32 in; cc_wino_out_f32 out; const char *name; } wino_f32;
+    struct {
+        cc_wino_in_f32 in; cc_wino_out_f32 out; cc_transpose_f32 tr; const char *name;
+    } wino_f32;
     cc_fma_loop_fn fma_loop;
 } cc_kernels;
 

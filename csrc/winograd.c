@@ -70,6 +70,12 @@ static void wino_fill(const wino_plan *p, const float *x, int64_t r0, int64_t r1
             continue;
         }
         const float *xr = x + ir * p->xs_h;
+        if (p->xs_w == 1 && p->kern->wino_f32.tr) { /* a transposing copy, SIMD blocks */
+            for (int64_t e = 0; e < p->pl * C; ++e) row[e] = 0.0f;
+            for (int64_t e = (p->pl + p->W) * C; e < p->Wp * C; ++e) row[e] = 0.0f;
+            p->kern->wino_f32.tr(xr, p->xs_c, C, p->W, row + p->pl * C, C);
+            continue;
+        }
         for (int64_t col = 0; col < p->Wp; ++col) {
             float *out = row + col * C;
             const int64_t ic = col - p->pl;
@@ -127,6 +133,11 @@ static void wino_tiles(const wino_plan *p, const float *xcl, int64_t t0, int64_t
 static void wino_store(const wino_plan *p, const float *ycl, int64_t oh0, int64_t oh1, float *y)
 {
     const int64_t ldk = p->ldk, OW = p->OW, K = p->K, plane = p->OH * OW;
+    if (p->kern->wino_f32.tr) { /* a transposing copy, SIMD blocks */
+        for (int64_t oh = oh0; oh < oh1; ++oh)
+            p->kern->wino_f32.tr(ycl + oh * p->OWp * ldk, ldk, OW, K, y + oh * OW, plane);
+        return;
+    }
     for (int64_t k0 = 0; k0 < K; k0 += CC_WINO_STORE_K) {
         const int64_t kn = cc_min64(CC_WINO_STORE_K, K - k0);
         for (int64_t oh = oh0; oh < oh1; ++oh) {

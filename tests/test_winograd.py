@@ -90,15 +90,22 @@ def test_tiling_edges(simd_target, winograd, case):
     assert np.abs(y - want).max() <= 1e-4 * np.abs(want).max()
 
 
-def test_strided_views_and_bias_stride(winograd):
+@pytest.mark.parametrize("view", ["step2_columns", "dense_rows"])
+def test_strided_views_and_bias_stride(simd_target, winograd, view):
+    """Inputs that are views: columns 2 apart (the scalar channel-last copy) or dense rows
+    with channels and rows apart by more than a plane / row (the SIMD transposing copy)."""
     rng = np.random.default_rng(3)
-    x = rng.standard_normal((2, 40, 15, 22), dtype=np.float32)[:, ::2, 1:, ::2]
+    base = rng.standard_normal((2, 40, 15, 22), dtype=np.float32)
+    x = base[:, ::2, 1:, ::2] if view == "step2_columns" else base[:, 1::2, 1:, 3:20]
     w = rng.standard_normal((24, 20, 3, 6), dtype=np.float32)[..., ::2]
     b = rng.standard_normal(48, dtype=np.float32)[::2]
     x0, w0, b0 = x.copy(), w.copy(), b.copy()
     y, _ = run_both(x, w, b, padding=1)
     assert rel_l2(y, ref_conv2d(x0, w0, b0, padding=1)) <= L2_BOUND
     assert np.array_equal(x, x0) and np.array_equal(w, w0) and np.array_equal(b, b0)
+    # the layout does not change the result: the same values, C-contiguous
+    y_dense, _ = run_both(np.ascontiguousarray(x), w, b, padding=1)
+    assert np.array_equal(y, y_dense)
 
 
 @pytest.mark.parametrize("n", [1, 3])

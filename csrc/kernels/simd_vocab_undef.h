@@ -21,6 +21,7 @@
 #undef CC_VLOAD_EVEN
 #undef CC_VMUL
 #undef CC_VLOADR
+#undef CC_VTRANSPOSE
 #undef CC_NVWIDE
 #undef CC_MRMAX
 #undef CC_MR_NV

@@ -81,6 +81,27 @@ CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
     return _mm256_blendv_pd(cur, v, m);
 }
 
+/* In-register transpose of 8 rows of 8 floats: r[i] lane j -> r[j] lane i. */
+CC_INLINE void cc_tr8_f32__avx2(__m256 r[8])
+{
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    /* u[4g + m], 128-bit half j: column 4j + m of rows 4g .. 4g + 3 */
+    for (int g = 0; g < 2; ++g) {
+        u[4 * g + 0] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int m = 0; m < 4; ++m) {
+        r[m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x20);
+        r[4 + m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x31);
+    }
+}
+
 #define TYPE float
 #define TYPE_SUFFIX f32
 #define MR CC_MR_F32
@@ -107,6 +128,7 @@ CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
 #define CC_VMUL(a, b) _mm256_mul_ps(a, b)
 #define CC_VLOADR(p, lo, hi, f) cc_loadr_f32__avx2(p, lo, hi, f)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx2(p, lo, hi, f)
+#define CC_VTRANSPOSE(r) cc_tr8_f32__avx2(r)
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
 #include "wgrad_simd.template.c"

@@ -69,6 +69,34 @@ CC_INLINE __m512d cc_quot_f64__avx512(__m512d s, __m512d d, __m512d r)
     return _mm512_mask_blend_pd(_mm512_cmp_pd_mask(rem, rem, _CMP_UNORD_Q),
                                 _mm512_fmadd_pd(rem, r, q), q);
 }
+/* In-register transpose of 16 rows of 16 floats: r[i] lane j -> r[j] lane i. Pairs of
+ * rows interleaved, then 4x4 blocks within each 128-bit lane, then the 4x4 grid of
+ * 128-bit blocks. */
+CC_INLINE void cc_tr16_f32__avx512(__m512 r[16])
+{
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    /* u[4g + m], 128-bit block j: column 4j + m of rows 4g .. 4g + 3 */
+    for (int g = 0; g < 4; ++g) {
+        u[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int m = 0; m < 4; ++m) {
+        const __m512 s0 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x44);
+        const __m512 s1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xEE);
+        const __m512 s2 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x44);
+        const __m512 s3 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xEE);
+        r[m] = _mm512_shuffle_f32x4(s0, s2, 0x88);
+        r[4 + m] = _mm512_shuffle_f32x4(s0, s2, 0xDD);
+        r[8 + m] = _mm512_shuffle_f32x4(s1, s3, 0x88);
+        r[12 + m] = _mm512_shuffle_f32x4(s1, s3, 0xDD);
+    }
+}
 CC_INLINE __m512 cc_selmax_f32__avx512(__m512 v, __m512 cur)
 {
     const __mmask16 m = _mm512_cmp_ps_mask(v, cur, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
@@ -105,6 +133,7 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define CC_VMUL(a, b) _mm512_mul_ps(a, b)
 #define CC_VLOADR(p, lo, hi, f) _mm512_mask_loadu_ps(f, CC_RANGE16(lo, hi), p)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx512(p, lo, hi, f)
+#define CC_VTRANSPOSE(r) cc_tr16_f32__avx512(r)
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
 #include "wgrad_simd.template.c"

@@ -102,6 +102,7 @@ CC_PARTIAL(double, float64x2_t, 2, vld1q_f64, vst1q_f64)
 #define CC_VFMA(a, b, c) _mm_add_ps(_mm_mul_ps(a, b), c) /* no FMA in SSE2 */
 #define CC_VSET1(x) _mm_set1_ps(x)
 #define CC_VZERO() _mm_setzero_ps()
+#define CC_VTRANSPOSE(r) _MM_TRANSPOSE4_PS((r)[0], (r)[1], (r)[2], (r)[3])
 #else
 #define CC_V float32x4_t
 #define CC_VLOAD(p) vld1q_f32(p)

@@ -138,3 +138,42 @@ static void CC_KFN(wino_out)(const TYPE *m, int64_t xi_s, int64_t channels, cons
         CC_KFN(wino_out_vec)(m + k, xi_s, bias ? bias + k : NULL, y + k, row_s, col_s,
                              CC_MASK((int)(channels - k)), 1);
 }
+
+/* dst[j * dst_ld + i] = src[i * src_ld + j] for i < rows, j < cols: blocks of CC_VW x
+ * CC_VW, each CC_VW row loads (masked at the last columns), an in-register transpose
+ * (CC_VTRANSPOSE, where the target has one) and CC_VW column stores (masked at the last
+ * rows). The driver's NCHW <-> channel-last copies; a copy, so exact. */
+static void CC_KFN(wino_tr)(const TYPE *src, int64_t src_ld, int64_t rows, int64_t cols,
+                            TYPE *dst, int64_t dst_ld)
+{
+#if defined(CC_VTRANSPOSE)
+    for (int64_t i0 = 0; i0 < rows; i0 += CC_VW) {
+        const int64_t ni = cc_min64(CC_VW, rows - i0);
+        const CC_M imask = CC_MASK((int)ni);
+        for (int64_t j0 = 0; j0 < cols; j0 += CC_VW) {
+            const int64_t nj = cc_min64(CC_VW, cols - j0);
+            CC_V r[CC_VW];
+            if (nj == CC_VW) {
+                CC_UNROLL
+                for (int i = 0; i < CC_VW; ++i)
+                    r[i] = i < ni ? CC_VLOAD(src + (i0 + i) * src_ld + j0) : CC_VZERO();
+            } else {
+                const CC_M jmask = CC_MASK((int)nj);
+                CC_UNROLL
+                for (int i = 0; i < CC_VW; ++i)
+                    r[i] = i < ni ? CC_VLOADM(src + (i0 + i) * src_ld + j0, jmask) : CC_VZERO();
+            }
+            CC_VTRANSPOSE(r);
+            if (ni == CC_VW) {
+                for (int64_t j = 0; j < nj; ++j) CC_VSTORE(dst + (j0 + j) * dst_ld + i0, r[j]);
+            } else {
+                for (int64_t j = 0; j < nj; ++j)
+                    CC_VSTOREM(dst + (j0 + j) * dst_ld + i0, imask, r[j]);
+            }
+        }
+    }
+#else
+    for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) dst[j * dst_ld + i] = src[i * src_ld + j];
+#endif
+}
