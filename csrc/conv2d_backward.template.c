@@ -53,18 +53,6 @@ static void CC_FN(bw_pack_dy)(const TYPE *dy, int64_t cs, int64_t hs, int64_t ws
     }
 }
 
-/* Pixels o in [lo, hi) of an output row whose input coordinate o * stride + offset lies in
- * [0, size), intersected with [0, n). */
-CC_INLINE void CC_FN(bw_valid_run)(int64_t offset, int64_t stride, int64_t size, int64_t n,
-                                   int64_t *lo, int64_t *hi)
-{
-    int64_t first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-    int64_t last = size - 1 - offset;
-    int64_t end = last < 0 ? 0 : last / stride + 1;
-    *lo = cc_min64(first, n);
-    *hi = cc_max64(*lo, cc_min64(end, n));
-}
-
 /* B operand of the weight gradient: reduction rows = output pixels [p0, p0 + pc) of one
  * image, columns = column-matrix rows (c, i, j) [j0, j0 + jn): the transposed im2col.
  * Filled one column (filter tap) at a time, output row by output row, so each input row
@@ -87,7 +75,7 @@ static void CC_FN(bw_pack_cols_t)(const cc_im2col_geom *g, const TYPE *x, int64_
             const TYPE *plane = x + c * g->xs_c;
             const int64_t off = j * g->dilation_w - g->pad_left;
             int64_t lo, hi;
-            CC_FN(bw_valid_run)(off, sw, g->in_w, OW, &lo, &hi);
+            cc_in_bounds_run(off, sw, g->in_w, OW, &lo, &hi);
             int64_t pp = 0, oh = p0 / OW, ow = p0 % OW;
             while (pp < pc) {
                 const int64_t run = cc_min64(OW - ow, pc - pp), end = ow + run;
@@ -326,7 +314,7 @@ static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const i
                         TYPE *plane = dxn + c * x_plane;
                         const int64_t off = j * d->dilation_w - d->pad_left, sw = d->stride_w;
                         int64_t lo, hi;
-                        CC_FN(bw_valid_run)(off, sw, xs[3], ds[3], &lo, &hi);
+                        cc_in_bounds_run(off, sw, xs[3], ds[3], &lo, &hi);
                         int64_t q = 0, oh = j0 / ds[3], ow = j0 % ds[3];
                         while (q < jn) {
                             const int64_t run = cc_min64(ds[3] - ow, jn - q), end = ow + run;
@@ -509,7 +497,7 @@ static int CC_FN(bw_dw_direct)(const cc_conv2d_desc *d, const TYPE *dy, const in
                     for (int64_t j = 0; j < KW; ++j) {
                         const int64_t off = j * d->dilation_w - d->pad_left;
                         int64_t lo, hi;
-                        CC_FN(bw_valid_run)(off, sw, W, OW, &lo, &hi);
+                        cc_in_bounds_run(off, sw, W, OW, &lo, &hi);
                         TYPE *plane = xe + (ph * KW + j) * M * OW;
                         for (int64_t m = 0; m < M; ++m) {
                             TYPE *row = plane + m * OW;

@@ -99,6 +99,19 @@ CC_INLINE int64_t cc_ceil_div(int64_t a, int64_t b) { return a / b + (a % b > 0)
 CC_INLINE int64_t cc_round_up(int64_t a, int64_t b) { return cc_ceil_div(a, b) * b; }
 CC_INLINE int64_t cc_floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
 
+/* The outputs o in [lo, hi) (within [0, n)) whose input coordinate o * stride + offset
+ * lies in [0, size): the in-bounds run of one kernel tap along a row. offset may be as
+ * far below 0 as a padding allows; no intermediate overflows. */
+CC_INLINE void cc_in_bounds_run(int64_t offset, int64_t stride, int64_t size, int64_t n,
+                                int64_t *lo, int64_t *hi)
+{
+    const int64_t first = offset >= 0 ? 0 : cc_ceil_div(-offset, stride);
+    const int64_t last = size - 1 - offset; /* o * stride <= last */
+    const int64_t end = last < 0 ? 0 : last / stride + 1;
+    *lo = cc_min64(first, n);
+    *hi = cc_max64(*lo, cc_min64(end, n));
+}
+
 /* 64-byte aligned workspace. Returns NULL on failure or when bytes overflow size_t. */
 void *cc_aligned_alloc(int64_t bytes);
 void cc_aligned_free(void *p);

@@ -10,18 +10,6 @@
  *   lets NaN through (x != x), which is torch's rule.
  */
 
-/* Outputs o in [lo, hi) whose input coordinate o * stride + offset lies in [0, size). */
-CC_ALWAYS_INLINE void CC_KFN(in_bounds_run)(int64_t offset, int64_t stride, int64_t size,
-                                            int64_t n_out, int64_t *lo, int64_t *hi)
-{
-    int64_t first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-    int64_t last = size - 1 - offset; /* o * stride <= last */
-    int64_t end = last < 0 ? 0 : last / stride + 1;
-    *lo = first < n_out ? first : n_out;
-    *hi = end < n_out ? end : n_out;
-    if (*hi < *lo) *hi = *lo;
-}
-
 static void CC_KFN(dw_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, int64_t xs_w,
                              const TYPE *w, int64_t ws_h, int64_t ws_w, TYPE bias, TYPE *y)
 {
@@ -37,7 +25,7 @@ static void CC_KFN(dw_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h
                 const TYPE wv = w[kh * ws_h + kw * ws_w];
                 const int64_t off = kw * g->dilation_w - g->pad_left;
                 int64_t lo, hi;
-                CC_KFN(in_bounds_run)(off, sw, g->in_w, OW, &lo, &hi);
+                cc_in_bounds_run(off, sw, g->in_w, OW, &lo, &hi);
                 if (sw == 1 && xs_w == 1) {
                     if (lo >= hi) continue;
                     /* based at the first column read: off alone may be far outside */
@@ -73,8 +61,8 @@ static void CC_KFN(max_plane1)(const cc_plane_geom *g, const TYPE *x, int64_t xs
         }
         /* only the taps that land inside the input: a kernel may be huge */
         int64_t kh_lo, kh_hi, kw_lo, kw_hi;
-        CC_KFN(in_bounds_run)(h0, g->dilation_h, g->in_h, g->kernel_h, &kh_lo, &kh_hi);
-        CC_KFN(in_bounds_run)((OW - 1) * sw - g->pad_left, g->dilation_w, W + (OW - 1) * sw, g->kernel_w,
+        cc_in_bounds_run(h0, g->dilation_h, g->in_h, g->kernel_h, &kh_lo, &kh_hi);
+        cc_in_bounds_run((OW - 1) * sw - g->pad_left, g->dilation_w, W + (OW - 1) * sw, g->kernel_w,
                               &kw_lo, &kw_hi);
         for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
             const int64_t ih = h0 + kh * g->dilation_h;
@@ -82,7 +70,7 @@ static void CC_KFN(max_plane1)(const cc_plane_geom *g, const TYPE *x, int64_t xs
             for (int64_t kw = kw_lo; kw < kw_hi; ++kw) {
                 const int64_t off = kw * g->dilation_w - g->pad_left;
                 int64_t lo, hi;
-                CC_KFN(in_bounds_run)(off, sw, W, OW, &lo, &hi);
+                cc_in_bounds_run(off, sw, W, OW, &lo, &hi);
                 if (ir) {
                     for (int64_t ow = lo; ow < hi; ++ow) {
                         const int64_t iw = ow * sw + off;

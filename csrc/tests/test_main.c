@@ -277,6 +277,11 @@ int main(void)
         {1, 3, 20, 21, 5, 7, 5, 3, 3, 2, 1, 3, 1, 1},
         {1, 1, 1, 1, 3, 4, 4, 1, 2, 1, 2, 1, 1, 1},
         {3, 40, 5, 5, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        /* a stride of 2^63 - 1 over padding of 2^61 with a dilation of 2^61: one output,
+         * whose middle tap is the only one inside the input. The in-bounds run of a tap
+         * computed (-offset + stride - 1) / stride, which overflows int64 here. */
+        {2, 2, 5, 3, 2, 1, 3, INT64_MAX, 0, 0, (int64_t)1 << 61, (int64_t)1 << 61, (int64_t)1 << 61, 1},
+        {2, 2, 5, 3, 2, 1, 3, INT64_MAX, 0, 0, (int64_t)1 << 61, (int64_t)1 << 61, (int64_t)1 << 61, 2},
     };
     test_status_strings();
     test_shapes();
