@@ -115,6 +115,42 @@ static void CC_FN(pack_tile)(const cc_kernels *kern, const TYPE *bimg, const int
         }
 }
 
+/* 1 when a packed column tile of nv vectors holds one output past nv - 1 whole vectors
+ * and the target has the gemm_tail kernel for it, with the tile's rows. */
+static int CC_FN(use_tail)(const cc_kernels *kern, int nv, int64_t width, int mrt)
+{
+#ifdef CC_NO_TAIL
+    (void)kern; (void)nv; (void)width; (void)mrt;
+    return 0;
+#else
+    const int vw = kern->CC_FN(gemm_sp).vw;
+    return nv >= 2 && width == (int64_t)(nv - 1) * vw + 1 && kern->CC_FN(gemm_sp).tail[nv - 2] &&
+           kern->CC_FN(gemm_sp).mr_tail == mrt;
+#endif
+}
+
+/* A column tile of (nv - 1) vectors and one output more, with the target's gemm_tail
+ * kernel: the first width - 1 columns packed as usual, the last column's kc values gathered
+ * into tailb (consecutive), then every row panel. a, c: the panel's first row. */
+static void CC_FN(tail_tile)(const cc_kernels *kern, const TYPE *bimg, const int64_t *boff,
+                             int64_t kc, int64_t p0, int64_t width, int64_t ow_n, int64_t ph_w,
+                             int nv, int vw, int overread, TYPE *bpack, TYPE *tailb,
+                             const TYPE *a, int64_t lda, TYPE *c, int64_t ldc, int64_t rows,
+                             const TYPE *bias, int accumulate)
+{
+    const CC_FN(cc_gemm_tail) ukr = kern->CC_FN(gemm_sp).tail[nv - 2];
+    const int mrt = kern->CC_FN(gemm_sp).mr_tail;
+    const int64_t last = p0 + width - 1, q = (last / ow_n) * ph_w + last % ow_n;
+    CC_FN(segments) segs;
+    CC_FN(tile_segments)(p0, width - 1, ow_n, ph_w, &segs);
+    CC_FN(pack_tile)(kern, bimg, boff, kc, &segs, p0, width - 1, ow_n, ph_w, nv - 1, vw,
+                     overread, bpack);
+    for (int64_t k = 0; k < kc; ++k) tailb[k] = bimg[boff[k] + q];
+    for (int64_t ir = 0; ir < rows; ir += mrt)
+        ukr(kc, a + ir * lda, lda, bpack, tailb, c + ir * ldc, ldc, cc_min64(mrt, rows - ir),
+            bias ? bias + ir : NULL, accumulate);
+}
+
 /* Work split of the indexed GEMM of one round of images (see conv_gemm). */
 typedef struct CC_FN(gemm_plan) {
     int64_t unit, panels;  /* row blocks are made of whole units of rows; units per group */
@@ -333,8 +369,9 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     const int cache_b = !direct_b && !k_outer && n_ib > 1 &&
                         (double)kdim * (double)(max_block_tiles * nrw) * (double)sizeof(TYPE) <=
                             (double)CC_B_CACHE_BYTES;
-    /* + vw: the packing's whole-vector stores may run past the last row */
-    const int64_t bpack_elems = (cache_b ? kdim * max_block_tiles * nrw : kc * nrw) + vw;
+    /* + vw: the packing's whole-vector stores may run past the last row; then kc values
+     * for the last column of a tail tile */
+    const int64_t bpack_elems = (cache_b ? kdim * max_block_tiles * nrw : kc * nrw) + vw + kc;
 
     boff = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * kdim);
     if (!in_place)
@@ -377,6 +414,7 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
 #pragma omp parallel num_threads(nt)
     {
         TYPE *bpack = tbuf + (int64_t)cc_thread_id() * bpack_elems;
+        TYPE *tailb = bpack + bpack_elems - kc;
         CC_FN(segments) segs;
         int64_t cached_n = -1, cached_g = -1, cached_jb = -1;
         for (int64_t n0 = 0; n0 < N; n0 += round_imgs) {
@@ -433,6 +471,13 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                             const int64_t p0 = v0 * vw, width = cc_min64((v0 + nv) * vw, P) - p0;
                             const CC_FN(cc_gemm_sp) ukr = kern->CC_FN(gemm_sp).fn[nv - 1];
                             const int mrt = nv > nvmax ? mrw : mr;
+                            if (CC_FN(use_tail)(kern, nv, width, mrt)) {
+                                CC_FN(tail_tile)(kern, bimg, boff + pc, kcc, p0, width, OW, ph_w,
+                                                 nv, vw, !in_place, bpack, tailb, ablk + pc, lda,
+                                                 yblk + p0, P, rows,
+                                                 pc == 0 ? bblk : NULL, pc > 0);
+                                continue;
+                            }
                             CC_FN(tile_segments)(p0, width, OW, ph_w, &segs);
                             CC_FN(pack_tile)(kern, bimg, boff + pc, kcc, &segs, p0, width, OW, ph_w,
                                              nv, vw, !in_place, bpack);
@@ -451,6 +496,14 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                     const int64_t p0 = v0 * vw, width = cc_min64((v0 + nv) * vw, P) - p0;
                     const CC_FN(cc_gemm_sp) ukr = kern->CC_FN(gemm_sp).fn[nv - 1];
                     const int mrt = nv > nvmax ? mrw : mr;
+                    if (!cache_b && CC_FN(use_tail)(kern, nv, width, mrt)) {
+                        for (int64_t pc = 0; pc < kdim; pc += kc)
+                            CC_FN(tail_tile)(kern, bimg, boff + pc, cc_min64(kc, kdim - pc), p0,
+                                             width, OW, ph_w, nv, vw, !in_place, bpack, tailb,
+                                             ablk + pc, lda, yblk + p0, P, rows,
+                                             pc == 0 ? bblk : NULL, pc > 0);
+                        continue;
+                    }
                     TYPE *btile = cache_b ? bpack + (tt - t0) * kdim * nrw : bpack;
                     if (!cache_b || fill)
                         CC_FN(tile_segments)(p0, width, OW, ph_w, &segs);

@@ -49,6 +49,16 @@ typedef void (*cc_gemm_ind_f32)(int64_t k, const float *a, int64_t lda, const fl
 typedef void (*cc_gemm_ind_f64)(int64_t k, const double *a, int64_t lda, const double *b,
                                 const int64_t *boff, double *c, int64_t ldc, int64_t m,
                                 int64_t n, const double *bias, int accumulate);
+/* tail: gemm_sp over nv vectors (B packed nv * VW wide) plus one more column of C (column
+ * nv * VW), whose B values are tail[0 .. k-1], consecutive: that column's dot products run
+ * with k in the lanes and a fixed lane-sum tree (gemm_simd.template.c). tail[nv - 1] has
+ * mr_tail rows; NULL where the target has none. */
+typedef void (*cc_gemm_tail_f32)(int64_t k, const float *a, int64_t lda, const float *b,
+                                 const float *tail, float *c, int64_t ldc, int64_t m,
+                                 const float *bias, int accumulate);
+typedef void (*cc_gemm_tail_f64)(int64_t k, const double *a, int64_t lda, const double *b,
+                                 const double *tail, double *c, int64_t ldc, int64_t m,
+                                 const double *bias, int accumulate);
 #define CC_PACK_SEGS 8 /* segments pack_seg takes at once; callers split or gather beyond */
 typedef void (*cc_pack_seg_f32)(int64_t k, const float *b, const int64_t *boff, int nseg,
                                 const int64_t *seg_src, const int64_t *seg_col,
@@ -132,6 +142,8 @@ typedef struct cc_kernels {
         cc_pack_seg_f32 pack;
         int mr, vw, nv;   /* rows and vectors of the main tile (fn[0 .. nv-1] have mr rows) */
         int nv_wide, mr_wide; /* fn[nv .. nv_wide-1] exist too, with mr_wide rows */
+        cc_gemm_tail_f32 tail[CC_GEMM_NV_MAX];
+        int mr_tail;
     } gemm_sp_f32;
     struct {
         cc_gemm_sp_f64 fn[CC_GEMM_NV_MAX];
@@ -139,6 +151,8 @@ typedef struct cc_kernels {
         cc_pack_seg_f64 pack;
         int mr, vw, nv;
         int nv_wide, mr_wide;
+        cc_gemm_tail_f64 tail[CC_GEMM_NV_MAX];
+        int mr_tail;
     } gemm_sp_f64;
     struct { cc_dw_plane_f32 fn; const char *name; } dw_f32;
     struct { cc_dw_plane_f64 fn; const char *name; } dw_f64;

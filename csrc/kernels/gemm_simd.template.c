@@ -143,6 +143,95 @@ CC_GEMM_SP(4)
 #endif
 #undef CC_GEMM_SP
 
+#if defined(CC_VHSUM) && defined(CC_TAIL_MR)
+/* gemm_tail: gemm_sp over NV vectors (B packed NV * CC_VW wide) and one more output column,
+ * column NV * CC_VW of C, whose B values are tail[0 .. k-1] (consecutive). That column's
+ * CC_TAIL_MR dot products run with k in the lanes: per CC_VW steps of k, one vector of each
+ * A row times one vector of tail. So a tile whose last vector would hold a single output
+ * (a 7x7 plane: 49 = 3 * 16 + 1) costs NV vectors of multiply-adds, not NV + 1. The other
+ * columns are the usual fused chains; the extra column's sum over this call's k range is
+ * its lane sum (a fixed tree, CC_VHSUM) added to its start (C, the bias or zero): a fixed
+ * order, the same for any thread count. Rows past m repeat row m - 1 and are not stored. */
+CC_ALWAYS_INLINE void CC_KFN(gemm_tail_tile)(int64_t k, const TYPE *CC_RESTRICT a, int64_t lda,
+                                             const TYPE *CC_RESTRICT b,
+                                             const TYPE *CC_RESTRICT tail, TYPE *CC_RESTRICT c,
+                                             int64_t ldc, int64_t m,
+                                             const TYPE *CC_RESTRICT bias, int accumulate,
+                                             const int NV)
+{
+    CC_V acc[CC_TAIL_MR][CC_TAIL_NV], tacc[CC_TAIL_MR];
+    TYPE start[CC_TAIL_MR];
+    const TYPE *ar[CC_TAIL_MR];
+    CC_UNROLL
+    for (int i = 0; i < CC_TAIL_MR; ++i) {
+        const TYPE *ci = c + (i < m ? i : 0) * ldc;
+        ar[i] = a + (i < m ? i : m - 1) * lda;
+        tacc[i] = CC_VZERO();
+        if (accumulate) {
+            start[i] = i < m ? ci[NV * CC_VW] : (TYPE)0;
+            CC_UNROLL
+            for (int v = 0; v < NV; ++v) acc[i][v] = i < m ? CC_VLOAD(ci + v * CC_VW) : CC_VZERO();
+        } else {
+            start[i] = (bias && i < m) ? bias[i] : (TYPE)0;
+            CC_UNROLL
+            for (int v = 0; v < NV; ++v) acc[i][v] = CC_VSET1(start[i]);
+        }
+    }
+    for (int64_t p0 = 0; p0 < k; p0 += CC_VW) {
+        const int64_t kk = k - p0 < CC_VW ? k - p0 : CC_VW;
+        for (int64_t p = p0; p < p0 + kk; ++p) {
+            const TYPE *CC_RESTRICT brow = b + p * (NV * CC_VW);
+            CC_V bv[CC_TAIL_NV];
+            CC_UNROLL
+            for (int v = 0; v < NV; ++v) bv[v] = CC_VLOAD(brow + v * CC_VW);
+            CC_UNROLL
+            for (int i = 0; i < CC_TAIL_MR; ++i) {
+                const CC_V av = CC_VSET1(ar[i][p]);
+                CC_UNROLL
+                for (int v = 0; v < NV; ++v) acc[i][v] = CC_VFMA(av, bv[v], acc[i][v]);
+            }
+        }
+        if (kk == CC_VW) {
+            const CC_V tv = CC_VLOAD(tail + p0);
+            CC_UNROLL
+            for (int i = 0; i < CC_TAIL_MR; ++i)
+                tacc[i] = CC_VFMA(CC_VLOAD(ar[i] + p0), tv, tacc[i]);
+        } else {
+            const CC_M km = CC_MASK((int)kk);
+            const CC_V tv = CC_VLOADM(tail + p0, km);
+            CC_UNROLL
+            for (int i = 0; i < CC_TAIL_MR; ++i)
+                tacc[i] = CC_VFMA(CC_VLOADM(ar[i] + p0, km), tv, tacc[i]);
+        }
+    }
+    CC_UNROLL
+    for (int i = 0; i < CC_TAIL_MR; ++i) {
+        if (i < m) {
+            CC_UNROLL
+            for (int v = 0; v < NV; ++v) CC_VSTORE(c + i * ldc + v * CC_VW, acc[i][v]);
+            c[i * ldc + NV * CC_VW] = start[i] + CC_VHSUM(tacc[i]);
+        }
+    }
+}
+
+#define CC_GEMM_TAIL(NV)                                                                     \
+    static void CC_KFN(CC_CAT(gemm_tail, NV))(int64_t k, const TYPE *a, int64_t lda,         \
+                                              const TYPE *b, const TYPE *tail, TYPE *c,      \
+                                              int64_t ldc, int64_t m, const TYPE *bias,      \
+                                              int accumulate)                                \
+    {                                                                                        \
+        CC_KFN(gemm_tail_tile)(k, a, lda, b, tail, c, ldc, m, bias, accumulate, NV);         \
+    }
+CC_GEMM_TAIL(1)
+#if CC_TAIL_NV >= 2
+CC_GEMM_TAIL(2)
+#endif
+#if CC_TAIL_NV >= 3
+CC_GEMM_TAIL(3)
+#endif
+#undef CC_GEMM_TAIL
+#endif
+
 /* Packs B for gemm_sp: row p of the packed block (w = nv * CC_VW values) gathers, for each
  * segment s, seg_len[s] consecutive values from b + boff[p] + seg_src[s] into columns
  * seg_col[s] .. (the segments tile columns [0, n) in order); columns [n, w) become zero.

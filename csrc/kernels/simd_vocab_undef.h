@@ -26,3 +26,6 @@
 #undef CC_MRMAX
 #undef CC_MR_NV
 #undef CC_VQUOT
+#undef CC_VHSUM
+#undef CC_TAIL_MR
+#undef CC_TAIL_NV

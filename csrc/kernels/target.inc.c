@@ -83,6 +83,13 @@ static double CC_CAT(fma_loop__, CC_TARGET)(int64_t iters, float *acc_out)
 #else
 #define CC_IND_F64 {CC_IND(1, _f64), CC_IND(2, _f64), CC_IND(3, _f64), CC_IND(4, _f64)}
 #endif
+#if defined(CC_TAIL_ROWS)
+#define CC_TAIL(nv, suffix) CC_T(CC_CAT(CC_CAT(gemm_tail, nv), suffix))
+#define CC_TAIL_TABLE(suffix)                                                                \
+    {CC_TAIL(1, suffix), CC_TAIL(2, suffix), CC_TAIL(3, suffix), NULL}, CC_TAIL_ROWS
+#else
+#define CC_TAIL_TABLE(suffix) {NULL, NULL, NULL, NULL}, 0
+#endif
 #if defined(CC_PLANE_SIMD)
 #define CC_PLANE(name, suffix) CC_T(CC_CAT(CC_CAT(name, _simd), suffix))
 #define CC_PLANE_KIND(kind) kind "_simd"
@@ -98,9 +105,9 @@ const cc_kernels CC_CAT(cc_kernels__, CC_TARGET) = {
     {CC_T(gemm_ukr_f64), CC_MR_F64, CC_NR_F64,
      CC_KNAME("gemm", "f64", CC_TILE(CC_MR_F64, CC_NR_F64))},
     {CC_SP_F32, CC_IND_F32, CC_T(pack_seg_f32), CC_MR_F32, CC_VW_F32, CC_NV_F32, CC_NVW_F32,
-     CC_MR_WIDE_F32},
+     CC_MR_WIDE_F32, CC_TAIL_TABLE(_f32)},
     {CC_SP_F64, CC_IND_F64, CC_T(pack_seg_f64), CC_MR_F64, CC_VW_F64, CC_NV_F64, CC_NVW_F64,
-     CC_MR_WIDE_F64},
+     CC_MR_WIDE_F64, CC_TAIL_TABLE(_f64)},
     {CC_PLANE(dw_plane, _f32), CC_KNAME(CC_PLANE_KIND("depthwise_direct"), "f32", "")},
     {CC_PLANE(dw_plane, _f64), CC_KNAME(CC_PLANE_KIND("depthwise_direct"), "f64", "")},
     {CC_PLANE(max_plane, _f32), CC_KNAME(CC_PLANE_KIND("max_pool_direct"), "f32", "")},

@@ -19,6 +19,7 @@
 #define CC_NV_F32 3
 #define CC_NVW_F32 4
 #define CC_MR_WIDE_F32 6
+#define CC_TAIL_ROWS 6 /* rows of the gemm_tail kernels (1 to 3 vectors plus one column) */
 #define CC_MR_F64 8
 #define CC_VW_F64 8
 #define CC_NR_F64 24
@@ -108,6 +109,23 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
     return _mm512_mask_blend_pd(m, cur, v);
 }
 
+/* Lane sums in one fixed tree (halves, then quarters, ...): the same order on every call
+ * and with every compiler. */
+CC_INLINE float cc_hsum_f32__avx512(__m512 v)
+{
+    const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
+                                   _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    const __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    const __m128 e = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_add_ss(e, _mm_shuffle_ps(e, e, 1)));
+}
+CC_INLINE double cc_hsum_f64__avx512(__m512d v)
+{
+    const __m256d h = _mm256_add_pd(_mm512_castpd512_pd256(v), _mm512_extractf64x4_pd(v, 1));
+    const __m128d q = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(q, _mm_unpackhi_pd(q, q)));
+}
+
 #define TYPE float
 #define TYPE_SUFFIX f32
 #define MR CC_MR_F32
@@ -134,6 +152,9 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define CC_VLOADR(p, lo, hi, f) _mm512_mask_loadu_ps(f, CC_RANGE16(lo, hi), p)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx512(p, lo, hi, f)
 #define CC_VTRANSPOSE(r) cc_tr16_f32__avx512(r)
+#define CC_VHSUM(v) cc_hsum_f32__avx512(v)
+#define CC_TAIL_MR CC_TAIL_ROWS
+#define CC_TAIL_NV 3
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
 #include "wgrad_simd.template.c"
@@ -165,6 +186,9 @@ CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 #define CC_VMUL(a, b) _mm512_mul_pd(a, b)
 #define CC_VLOADR(p, lo, hi, f) _mm512_mask_loadu_pd(f, CC_RANGE8(lo, hi), p)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f64__avx512(p, lo, hi, f)
+#define CC_VHSUM(v) cc_hsum_f64__avx512(v)
+#define CC_TAIL_MR CC_TAIL_ROWS
+#define CC_TAIL_NV 3
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
 #include "wgrad_simd.template.c"
