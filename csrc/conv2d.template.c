@@ -115,36 +115,23 @@ static void CC_FN(pack_tile)(const cc_kernels *kern, const TYPE *bimg, const int
         }
 }
 
-/* 1 when a packed column tile of nv vectors holds one output past nv - 1 whole vectors
- * and the target has the gemm_tail kernel for it, with the tile's rows. */
-static int CC_FN(use_tail)(const cc_kernels *kern, int nv, int64_t width, int mrt)
-{
-#ifdef CC_NO_TAIL
-    (void)kern; (void)nv; (void)width; (void)mrt;
-    return 0;
-#else
-    const int vw = kern->CC_FN(gemm_sp).vw;
-    return nv >= 2 && width == (int64_t)(nv - 1) * vw + 1 && kern->CC_FN(gemm_sp).tail[nv - 2] &&
-           kern->CC_FN(gemm_sp).mr_tail == mrt;
-#endif
-}
-
-/* A column tile of (nv - 1) vectors and one output more, with the target's gemm_tail
- * kernel: the first width - 1 columns packed as usual, the last column's kc values gathered
- * into tailb (consecutive), then every row panel. a, c: the panel's first row. */
+/* A tail tile: nv whole vectors and one output more (width = nv * vw + 1), with the
+ * target's gemm_tail kernel: the first width - 1 columns packed as usual, the last
+ * column's kc values gathered into tailb (consecutive), then every row panel. a, c: the
+ * task's first row. */
 static void CC_FN(tail_tile)(const cc_kernels *kern, const TYPE *bimg, const int64_t *boff,
                              int64_t kc, int64_t p0, int64_t width, int64_t ow_n, int64_t ph_w,
                              int nv, int vw, int overread, TYPE *bpack, TYPE *tailb,
                              const TYPE *a, int64_t lda, TYPE *c, int64_t ldc, int64_t rows,
                              const TYPE *bias, int accumulate)
 {
-    const CC_FN(cc_gemm_tail) ukr = kern->CC_FN(gemm_sp).tail[nv - 2];
+    const CC_FN(cc_gemm_tail) ukr = kern->CC_FN(gemm_sp).tail[nv - 1];
     const int mrt = kern->CC_FN(gemm_sp).mr_tail;
     const int64_t last = p0 + width - 1, q = (last / ow_n) * ph_w + last % ow_n;
     CC_FN(segments) segs;
     CC_FN(tile_segments)(p0, width - 1, ow_n, ph_w, &segs);
-    CC_FN(pack_tile)(kern, bimg, boff, kc, &segs, p0, width - 1, ow_n, ph_w, nv - 1, vw,
-                     overread, bpack);
+    CC_FN(pack_tile)(kern, bimg, boff, kc, &segs, p0, width - 1, ow_n, ph_w, nv, vw, overread,
+                     bpack);
     for (int64_t k = 0; k < kc; ++k) tailb[k] = bimg[boff[k] + q];
     for (int64_t ir = 0; ir < rows; ir += mrt)
         ukr(kc, a + ir * lda, lda, bpack, tailb, c + ir * ldc, ldc, cc_min64(mrt, rows - ir),
@@ -233,6 +220,69 @@ static void CC_FN(tile_span)(int64_t tt, int64_t nvec, int nvmax, int nvw, int64
     const int64_t tiles = cc_ceil_div(nvec, nvmax);
     *v0 = tt * nvec / tiles;
     *nv = (int)((tt + 1) * nvec / tiles - *v0);
+}
+
+/* Column tiles of the packed paths over the P outputs. Where the target has gemm_tail
+ * kernels and P = nfull * vw + r with 0 < r <= nfull: r tail tiles at the end, each of
+ * tail_nv = min(widest tail kernel, nfull / r) vectors plus one output, and the vectors
+ * before them in ordinary tiles (tile_count / tile_span). A 14x14 plane is then 4 tiles of
+ * 3 * 16 + 1 and a 7x7 one a single such tile: no lane computes nothing. Otherwise the
+ * ceil(P / vw) vectors in ordinary tiles, the last vector possibly part-filled. */
+#ifndef CC_TAIL_WASTE
+#define CC_TAIL_WASTE 0.15
+#endif
+typedef struct CC_FN(tiling) {
+    int64_t reg_vecs, reg_tiles;  /* the ordinary tiles and the vectors they cover */
+    int64_t ntail;                /* tail tiles */
+    int tail_nv;                  /* whole vectors of each */
+} CC_FN(tiling);
+
+static void CC_FN(tiling_init)(const cc_kernels *kern, int64_t P, int allow_tail,
+                               CC_FN(tiling) *t)
+{
+    const int vw = kern->CC_FN(gemm_sp).vw;
+    const int64_t nfull = P / vw, r = P % vw;
+    int tmax = 0;
+    while (tmax < CC_GEMM_NV_MAX && kern->CC_FN(gemm_sp).tail[tmax]) ++tmax;
+#ifdef CC_NO_TAIL
+    tmax = 0;
+#endif
+    t->ntail = 0;
+    t->tail_nv = 0;
+    /* the tail kernels run about 10 % slower than the ordinary ones (6 rows, and the lane
+     * sums): worth it only where the part-filled vector wastes more than that */
+    const double waste = (double)(cc_ceil_div(P, vw) * vw - P) / (double)(cc_ceil_div(P, vw) * vw);
+    if (allow_tail && tmax > 0 && r > 0 && nfull >= r && waste >= CC_TAIL_WASTE) {
+        t->tail_nv = (int)cc_min64(tmax, nfull / r);
+        t->ntail = r;
+        t->reg_vecs = nfull - r * t->tail_nv;
+    } else {
+        t->reg_vecs = cc_ceil_div(P, vw);
+    }
+    t->reg_tiles = t->reg_vecs > 0 ? CC_FN(tile_count)(t->reg_vecs, kern->CC_FN(gemm_sp).nv,
+                                                       kern->CC_FN(gemm_sp).nv_wide)
+                                   : 0;
+}
+
+/* Tile tt: its first output p0, its outputs (width), its whole vectors nv (the last one
+ * part-filled in an ordinary tile at the end of P) and whether it is a tail tile. */
+static void CC_FN(tile_at)(const cc_kernels *kern, const CC_FN(tiling) *t, int64_t tt,
+                           int64_t P, int64_t *p0, int64_t *width, int *nv, int *tail)
+{
+    const int vw = kern->CC_FN(gemm_sp).vw;
+    if (tt < t->reg_tiles) {
+        int64_t v0;
+        CC_FN(tile_span)(tt, t->reg_vecs, kern->CC_FN(gemm_sp).nv, kern->CC_FN(gemm_sp).nv_wide,
+                         &v0, nv);
+        *p0 = v0 * vw;
+        *width = cc_min64((v0 + *nv) * vw, P) - *p0;
+        *tail = 0;
+        return;
+    }
+    *nv = t->tail_nv;
+    *width = (int64_t)t->tail_nv * vw + 1;
+    *p0 = t->reg_vecs * vw + (tt - t->reg_tiles) * *width;
+    *tail = 1;
 }
 
 /* Bytes of output plus one packed k block of B under which a task runs k-outer. */
@@ -336,7 +386,9 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     const int direct_b = (double)panels_k * 1.08 * (double)(OH * row_vecs) <
                          ((double)panels_k + 0.45) * (double)nvec_p;
     const int64_t nvec = direct_b ? row_vecs : nvec_p;
-    const int64_t tiles = direct_b ? OH * row_tiles : CC_FN(tile_count)(nvec, nvmax, nvw);
+    CC_FN(tiling) tl;
+    CC_FN(tiling_init)(kern, P, !direct_b, &tl);
+    const int64_t tiles = direct_b ? OH * row_tiles : tl.reg_tiles + tl.ntail;
     const int64_t kc = cc_max64(CC_KC_MIN, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * nrw));
 
     /* images per round: the phase buffers of a round stay within about 1 MiB per thread */
@@ -352,7 +404,10 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     /* row blocks in panels of the kernel that does most columns: the wide one only when it
      * is the single tile of every row (else a wide tile's last panel in a block may be
      * partial, a small waste) */
-    const int only_wide = nvw > nvmax && nvec == nvw;
+    const int only_wide = nvw > nvmax && (direct_b ? nvec : tl.reg_vecs) == nvw &&
+                          (direct_b || tl.ntail == 0);
+    const int unit_mr = !direct_b && tl.reg_tiles == 0 ? kern->CC_FN(gemm_sp).mr_tail
+                                                       : only_wide ? mrw : mr;
     /* Loop order of a task. Tile-outer (for each column tile, its k blocks): the output tile
      * stays in L1/L2 across the k blocks; the weights of a row block are kept in L2 for all
      * the tiles. k-outer (for each k block, every tile): when all of a group's output and
@@ -361,12 +416,11 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     const int k_outer = !direct_b && (double)sizeof(TYPE) * ((double)kg * (double)P +
                                                            (double)kc * (double)(nvec * vw)) <=
                                          (double)CC_K_OUTER_BYTES;
-    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, P, tiles, only_wide ? mrw : mr, nt, k_outer,
-                       &plan);
+    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, P, tiles, unit_mr, nt, k_outer, &plan);
     const int64_t n_ib = plan.n_ib, n_jc = plan.n_jc;
     /* the packed B of a whole column block, when small enough to keep (see the task loop) */
     const int64_t max_block_tiles = cc_ceil_div(tiles, n_jc);
-    const int cache_b = !direct_b && !k_outer && n_ib > 1 &&
+    const int cache_b = !direct_b && !k_outer && n_ib > 1 && tl.ntail == 0 &&
                         (double)kdim * (double)(max_block_tiles * nrw) * (double)sizeof(TYPE) <=
                             (double)CC_B_CACHE_BYTES;
     /* + vw: the packing's whole-vector stores may run past the last row; then kc values
@@ -465,19 +519,18 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                     for (int64_t pc = 0; pc < kdim; pc += kc) {
                         const int64_t kcc = cc_min64(kc, kdim - pc);
                         for (int64_t tt = t0; tt < t1; ++tt) {
-                            int64_t v0;
-                            int nv;
-                            CC_FN(tile_span)(tt, nvec, nvmax, nvw, &v0, &nv);
-                            const int64_t p0 = v0 * vw, width = cc_min64((v0 + nv) * vw, P) - p0;
-                            const CC_FN(cc_gemm_sp) ukr = kern->CC_FN(gemm_sp).fn[nv - 1];
-                            const int mrt = nv > nvmax ? mrw : mr;
-                            if (CC_FN(use_tail)(kern, nv, width, mrt)) {
+                            int64_t p0, width;
+                            int nv, tail;
+                            CC_FN(tile_at)(kern, &tl, tt, P, &p0, &width, &nv, &tail);
+                            if (tail) {
                                 CC_FN(tail_tile)(kern, bimg, boff + pc, kcc, p0, width, OW, ph_w,
                                                  nv, vw, !in_place, bpack, tailb, ablk + pc, lda,
                                                  yblk + p0, P, rows,
                                                  pc == 0 ? bblk : NULL, pc > 0);
                                 continue;
                             }
+                            const CC_FN(cc_gemm_sp) ukr = kern->CC_FN(gemm_sp).fn[nv - 1];
+                            const int mrt = nv > nvmax ? mrw : mr;
                             CC_FN(tile_segments)(p0, width, OW, ph_w, &segs);
                             CC_FN(pack_tile)(kern, bimg, boff + pc, kcc, &segs, p0, width, OW, ph_w,
                                              nv, vw, !in_place, bpack);
@@ -490,13 +543,12 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
                     continue;
                 }
                 for (int64_t tt = t0; tt < t1; ++tt) {
-                    int64_t v0;
-                    int nv;
-                    CC_FN(tile_span)(tt, nvec, nvmax, nvw, &v0, &nv);
-                    const int64_t p0 = v0 * vw, width = cc_min64((v0 + nv) * vw, P) - p0;
+                    int64_t p0, width;
+                    int nv, tail;
+                    CC_FN(tile_at)(kern, &tl, tt, P, &p0, &width, &nv, &tail);
                     const CC_FN(cc_gemm_sp) ukr = kern->CC_FN(gemm_sp).fn[nv - 1];
                     const int mrt = nv > nvmax ? mrw : mr;
-                    if (!cache_b && CC_FN(use_tail)(kern, nv, width, mrt)) {
+                    if (tail) {
                         for (int64_t pc = 0; pc < kdim; pc += kc)
                             CC_FN(tail_tile)(kern, bimg, boff + pc, cc_min64(kc, kdim - pc), p0,
                                              width, OW, ph_w, nv, vw, !in_place, bpack, tailb,

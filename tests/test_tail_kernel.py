@@ -1,6 +1,7 @@
-"""The forward GEMM's tail tiles: a column tile of whole vectors plus one output (7x7 planes:
-49 = 3 * 16 + 1 on AVX-512, 9 = 8 + 1 in float64) computes that last output with k in the
-lanes (gemm_tail in gemm_simd.template.c) instead of a nearly empty vector.
+"""The forward GEMM's tail tiles: where the last vector of a plane's outputs would be mostly
+empty (7x7 planes: 49 = 3 * 16 + 1 on AVX-512), the plane is cut into tiles of whole
+vectors plus one output, which the gemm_tail kernels (gemm_simd.template.c) compute with k
+in the lanes.
 
 Small-integer data make every summation order exact, so each result must equal the float64
 reference exactly; random data check the tolerance against float64 and bit-equality across
@@ -28,6 +29,7 @@ PLANES = [
     (5, 13, 1, 1),    # 5x13 -> 65
     (11, 3, 1, 1),    # 11x3 -> 33
     (5, 5, 1, 1),     # 5x5 -> 25
+    (4, 19, 1, 0),    # 2x17 -> 34: two tail tiles
 ]
 
 
