@@ -451,18 +451,15 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
         }
     const TYPE *wa = w_dense ? w : wcopy;
     const int64_t lda = w_dense ? wst[0] : kdim;
-    {
-        int64_t k = 0;
-        for (int64_t c = 0; c < cg; ++c)
-            for (int64_t i = 0; i < kh; ++i)
-                for (int64_t j = 0; j < kw; ++j, ++k) {
-                    if (in_place)
-                        boff[k] = c * cs + i * dh * W + j * dw;
-                    else
-                        boff[k] = c * cs + ((i % n_ph_h) * n_ph_w + j % n_ph_w) * ph_h * ph_w +
-                                  (i * dh / sh) * ph_w + j * dw / sw;
-                }
-    }
+    /* the taps of the first channel (divisions: once per tap), then every other channel's
+     * the same, cs further on */
+    for (int64_t i = 0, k = 0; i < kh; ++i)
+        for (int64_t j = 0; j < kw; ++j, ++k)
+            boff[k] = in_place ? i * dh * W + j * dw
+                               : ((i % n_ph_h) * n_ph_w + j % n_ph_w) * ph_h * ph_w +
+                                     (i * dh / sh) * ph_w + j * dw / sw;
+    for (int64_t c = 1; c < cg; ++c)
+        for (int64_t t = 0; t < taps; ++t) boff[c * taps + t] = boff[t] + c * cs;
 
     (void)nt;
 #pragma omp parallel num_threads(nt)
