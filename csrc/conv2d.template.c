@@ -707,10 +707,13 @@ static int CC_FN(phase_layout_fits)(const cc_conv2d_desc *d, const int64_t xs[4]
     return layout <= 4.0 * io + 65536.0;
 }
 
-cc_status CC_FN(cc_conv2d)(const cc_conv2d_desc *desc, const TYPE *x, const int64_t x_shape[4],
-                           const int64_t x_strides[4], const TYPE *w, const int64_t w_shape[4],
-                           const int64_t w_strides[4], const TYPE *bias, int64_t bias_stride,
-                           TYPE *y, int n_threads)
+/* cc_conv2d; wcache: a float32 caller's cache of Winograd-transformed filters, or NULL. */
+static cc_status CC_FN(conv2d_impl)(const cc_conv2d_desc *desc, const TYPE *x,
+                                    const int64_t x_shape[4], const int64_t x_strides[4],
+                                    const TYPE *w, const int64_t w_shape[4],
+                                    const int64_t w_strides[4], const TYPE *bias,
+                                    int64_t bias_stride, TYPE *y, int n_threads,
+                                    cc_wino_cache *wcache)
 {
     int64_t ys[4], plane;
     cc_status st;
@@ -733,10 +736,19 @@ cc_status CC_FN(cc_conv2d)(const cc_conv2d_desc *desc, const TYPE *x, const int6
     if (sizeof(TYPE) == sizeof(float) && cc_winograd_applies(desc, x_shape, w_shape, ys))
         return cc_winograd_conv_f32(desc, (const float *)x, x_shape, x_strides, (const float *)w,
                                     w_shape, w_strides, (const float *)bias, bias_stride,
-                                    (float *)y, ys, nt);
+                                    (float *)y, ys, nt, wcache);
     if (!CC_FN(phase_layout_fits)(desc, x_shape, w_shape, ys))
         return CC_FN(conv_gemm_im2col)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
                                        bias_stride, y, ys, nt);
     return CC_FN(conv_gemm)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
                             bias_stride, y, ys, nt);
+}
+
+cc_status CC_FN(cc_conv2d)(const cc_conv2d_desc *desc, const TYPE *x, const int64_t x_shape[4],
+                           const int64_t x_strides[4], const TYPE *w, const int64_t w_shape[4],
+                           const int64_t w_strides[4], const TYPE *bias, int64_t bias_stride,
+                           TYPE *y, int n_threads)
+{
+    return CC_FN(conv2d_impl)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
+                              bias_stride, y, n_threads, NULL);
 }

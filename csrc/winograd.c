@@ -19,8 +19,13 @@
  * Threads: whole images per thread when there are at least as many images as threads,
  * else one image at a time with each step split (rows, tile blocks x output-channel
  * ranges, channels). */
+#include <string.h>
+
 #include "dispatch.h"
 #include "winograd.h"
+#if defined(_MSC_VER) && !defined(__clang__)
+#include <intrin.h>
+#endif
 
 #define CC_WINO_BLOCK_BYTES ((int64_t)768 * 1024) /* V + M of one tile block */
 
@@ -191,15 +196,80 @@ static void wino_pack_weights(wino_plan *p, const float *w, const int64_t wst[4]
     }
 }
 
+/* Output channels per column tile of the GEMMs: one tile of up to nv_wide vectors when K
+ * fits it, else tiles of nv vectors. */
+static int64_t wino_per_tile(const cc_kernels *kern, int64_t K)
+{
+    const int64_t kvec = cc_ceil_div(K, kern->gemm_sp_f32.vw);
+    return kvec <= kern->gemm_sp_f32.nv_wide ? kvec : kern->gemm_sp_f32.nv;
+}
+
+int64_t cc_winograd_filter_elems(const int64_t ws[4])
+{
+    const cc_kernels *kern = cc_active_kernels();
+    const int vw = kern->gemm_sp_f32.vw;
+    if (!wino_enabled || !kern->wino_f32.in || ws[2] != 3 || ws[3] != 3 || ws[0] < 16 ||
+        ws[1] < 16 || (double)ws[1] * (double)ws[0] * 36.0 * 4.0 > 1.5 * 1024.0 * 1024.0)
+        return 0;
+    const int64_t per_tile = wino_per_tile(kern, ws[0]);
+    const int64_t n_ct = cc_ceil_div(cc_ceil_div(ws[0], vw), per_tile);
+    return 36 * ws[1] * n_ct * per_tile * vw;
+}
+
+static int wino_try_take(int64_t *flag)
+{
+#if defined(_MSC_VER) && !defined(__clang__)
+    return _InterlockedCompareExchange64((volatile __int64 *)flag, 1, 0) == 0;
+#else
+    int64_t idle = 0;
+    return __atomic_compare_exchange_n(flag, &idle, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+#endif
+}
+
+static void wino_give_back(int64_t *flag)
+{
+#if defined(_MSC_VER) && !defined(__clang__)
+    _InterlockedExchange64((volatile __int64 *)flag, 0);
+#else
+    __atomic_store_n(flag, 0, __ATOMIC_RELEASE);
+#endif
+}
+
+/* 1 when the weights w (strides wst) are bit for bit the dense copy c. */
+static int wino_same_weights(const float *w, const int64_t ws[4], const int64_t wst[4],
+                             const float *c)
+{
+    const int64_t K = ws[0], C = ws[1];
+    if (wst[3] == 1 && wst[2] == 3 && (C == 1 || wst[1] == 9) && (K == 1 || wst[0] == C * 9))
+        return memcmp(w, c, (size_t)(K * C * 9) * sizeof(float)) == 0;
+    for (int64_t k = 0, e = 0; k < K; ++k)
+        for (int64_t ch = 0; ch < C; ++ch)
+            for (int64_t i = 0; i < 3; ++i)
+                for (int64_t j = 0; j < 3; ++j, ++e)
+                    if (memcmp(w + k * wst[0] + ch * wst[1] + i * wst[2] + j * wst[3], c + e,
+                               sizeof(float)))
+                        return 0;
+    return 1;
+}
+
+static void wino_copy_weights(const float *w, const int64_t ws[4], const int64_t wst[4],
+                              float *c)
+{
+    for (int64_t k = 0, e = 0; k < ws[0]; ++k)
+        for (int64_t ch = 0; ch < ws[1]; ++ch)
+            for (int64_t i = 0; i < 3; ++i)
+                for (int64_t j = 0; j < 3; ++j, ++e)
+                    c[e] = w[k * wst[0] + ch * wst[1] + i * wst[2] + j * wst[3]];
+}
+
 cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const int64_t xs[4],
                                const int64_t xst[4], const float *w, const int64_t ws[4],
                                const int64_t wst[4], const float *bias, int64_t bias_stride,
-                               float *y, const int64_t ys[4], int nt)
+                               float *y, const int64_t ys[4], int nt, cc_wino_cache *cache)
 {
     wino_plan p;
     const cc_kernels *kern = cc_active_kernels();
-    const int vw = kern->gemm_sp_f32.vw, nv = kern->gemm_sp_f32.nv;
-    const int nvw = kern->gemm_sp_f32.nv_wide;
+    const int vw = kern->gemm_sp_f32.vw;
     const int64_t N = xs[0];
     cc_status status = CC_OK;
     p.kern = kern;
@@ -209,9 +279,8 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
     p.pt = d->pad_top; p.pl = d->pad_left;
     p.xs_c = xst[1]; p.xs_h = xst[2]; p.xs_w = xst[3];
     p.ldk = cc_round_up(p.K, vw);
-    /* column tiles: one of up to nv_wide vectors when K fits it, else nv-vector tiles */
     const int64_t kvec = cc_ceil_div(p.K, vw);
-    const int64_t per_tile = kvec <= nvw ? kvec : nv;
+    const int64_t per_tile = wino_per_tile(kern, p.K);
     p.n_ct = cc_ceil_div(kvec, per_tile);
     /* tiles per block: V and M of a block within CC_WINO_BLOCK_BYTES */
     p.tb = CC_WINO_BLOCK_BYTES / (36 * (int64_t)sizeof(float) * (p.C + p.ldk));
@@ -226,8 +295,14 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
     }
     p.bp_xi = p.C * p.n_ct * per_tile * vw;
 
+    /* the caller's cache when it fits these weights and no other call holds it */
+    const int cached = cache && cache->state && cache->w && cache->u &&
+                       cache->w_elems == p.K * p.C * 9 && cache->u_elems == 36 * p.bp_xi &&
+                       wino_try_take(&cache->state[1]);
+    const int reuse = cached && cache->state[0] == 1 + (int64_t)kern->target &&
+                      wino_same_weights(w, ws, wst, cache->w);
     int64_t *ct = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * 3 * p.n_ct);
-    p.bp = (float *)cc_aligned_alloc((int64_t)sizeof(float) * 36 * p.bp_xi);
+    p.bp = cached ? cache->u : (float *)cc_aligned_alloc((int64_t)sizeof(float) * 36 * p.bp_xi);
     p.bias = bias ? (float *)cc_aligned_alloc((int64_t)sizeof(float) * p.ldk) : NULL;
     /* per thread (or shared): xcl, ycl; per thread: the block's V and M */
     const int64_t img_elems = p.Hp * p.Wp * p.C + p.OHp * p.OWp * p.ldk;
@@ -249,7 +324,14 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
     if (p.bias) {
         for (int64_t k = 0; k < p.ldk; ++k) p.bias[k] = k < p.K ? bias[k * bias_stride] : 0.0f;
     }
-    wino_pack_weights(&p, w, wst, nt);
+    if (!reuse) {
+        if (cached) cache->state[0] = 0; /* empty until both u and w are written */
+        wino_pack_weights(&p, w, wst, nt);
+        if (cached) {
+            wino_copy_weights(w, ws, wst, cache->w);
+            cache->state[0] = 1 + (int64_t)kern->target;
+        }
+    }
 
     if (per_image) {
         int64_t n;
@@ -298,7 +380,10 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
 done:
     cc_aligned_free(buf);
     cc_aligned_free(p.bias);
-    cc_aligned_free(p.bp);
+    if (cached)
+        wino_give_back(&cache->state[1]);
+    else
+        cc_aligned_free(p.bp);
     cc_aligned_free(ct);
     return status;
 }

@@ -14,10 +14,38 @@ int cc_get_winograd(void);
 int cc_winograd_applies(const cc_conv2d_desc *d, const int64_t xs[4], const int64_t ws[4],
                         const int64_t ys[4]);
 
-/* y (C-contiguous, ys) = conv2d(x, w) + bias for a call cc_winograd_applies accepted. */
+/* A caller's cache of transformed filters (a layer keeps one across calls), in memory the
+ * caller owns:
+ *   state[0]: 0 when empty, else 1 + the SIMD target the filters were transformed for;
+ *   state[1]: 1 while a call uses the cache (taken atomically; a concurrent call with the
+ *             same cache transforms its own filters instead, as without a cache);
+ *   w: w_elems = C_out * C_in * 9 values, the weights (k, c, i, j order) u was made from;
+ *   u: u_elems values (cc_winograd_filter_elems), the transformed, packed filters.
+ * A call reuses u only when the target is the same and its weights equal w bit for bit;
+ * else it transforms them into u and copies them into w. So a cache is never stale. */
+typedef struct cc_wino_cache {
+    int64_t *state;
+    float *w, *u;
+    int64_t w_elems, u_elems;
+} cc_wino_cache;
+
+/* Values of u for weights of shape ws under the active kernels; 0 when no call with
+ * such weights goes to Winograd (not 3x3, too few or too many channels, or off). */
+int64_t cc_winograd_filter_elems(const int64_t ws[4]);
+
+/* y (C-contiguous, ys) = conv2d(x, w) + bias for a call cc_winograd_applies accepted;
+ * cache: NULL, or a cache as above for these weights' shape. */
 cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const int64_t xs[4],
                                const int64_t xst[4], const float *w, const int64_t ws[4],
                                const int64_t wst[4], const float *bias, int64_t bias_stride,
-                               float *y, const int64_t ys[4], int nt);
+                               float *y, const int64_t ys[4], int nt, cc_wino_cache *cache);
+
+/* cc_conv2d_f32 with a cache of transformed filters for the calls that Winograd takes
+ * (the cache is untouched by the others). */
+cc_status cc_conv2d_cached_f32(const cc_conv2d_desc *desc, const float *x,
+                               const int64_t x_shape[4], const int64_t x_strides[4],
+                               const float *w, const int64_t w_shape[4],
+                               const int64_t w_strides[4], const float *bias,
+                               int64_t bias_stride, float *y, int n_threads, cc_wino_cache *cache);
 
 #endif

@@ -10,3 +10,17 @@ cdef extern from "convcore/capi.h" nogil:
 
 cdef extern from "dispatch.h" nogil:
     double cc_fma_peak_gflops(double seconds)
+
+cdef extern from "winograd.h" nogil:
+    ctypedef struct cc_wino_cache:
+        int64_t *state
+        float *w
+        float *u
+        int64_t w_elems, u_elems
+    int64_t cc_winograd_filter_elems(const int64_t ws[4])
+    cc_status cc_conv2d_cached_f32(const cc_conv2d_desc *desc, const float *x,
+                                   const int64_t x_shape[4], const int64_t x_strides[4],
+                                   const float *w, const int64_t w_shape[4],
+                                   const int64_t w_strides[4], const float *bias,
+                                   int64_t bias_stride, float *y, int n_threads,
+                                   cc_wino_cache *cache)

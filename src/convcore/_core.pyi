@@ -20,6 +20,11 @@ def conv2d(
     x: np.ndarray, w: np.ndarray, b: np.ndarray | None, params: tuple[int, ...],
     out: np.ndarray | None, n_threads: int,
 ) -> npt.NDArray[np.floating[Any]]: ...
+def winograd_filter_elems(w_shape: tuple[int, ...]) -> int: ...
+def conv2d_cached(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, params: tuple[int, ...],
+    n_threads: int, state: np.ndarray, cw: np.ndarray, cu: np.ndarray,
+) -> npt.NDArray[np.float32]: ...
 def conv2d_fast(
     x: object, w: object, b: object, stride: object, padding: object, dilation: object,
     groups: object, n_threads: int,

@@ -258,6 +258,58 @@ def conv2d(cnp.ndarray x, cnp.ndarray w, object b, tuple params, object out, int
     return y
 
 
+# ------------------------------------------------- a layer's cache of transformed filters
+
+def winograd_filter_elems(tuple w_shape):
+    """Values of the transformed filters of float32 weights of this shape under the active
+    kernels (0: Winograd never takes such weights)."""
+    cdef int64_t ws[4]
+    for i in range(4):
+        ws[i] = w_shape[i]
+    return cc_winograd_filter_elems(ws)
+
+
+def conv2d_cached(cnp.ndarray x, cnp.ndarray w, object b, tuple params, int n_threads,
+                  cnp.ndarray state, cnp.ndarray cw, cnp.ndarray cu):
+    """conv2d of float32 x and w with a cache of Winograd-transformed filters: state (2
+    int64), cw (the weights' element count), cu (winograd_filter_elems), all C-contiguous
+    and owned by the caller; see cc_wino_cache in winograd.h."""
+    cdef cc_conv2d_desc d
+    cdef int64_t xs[4]
+    cdef int64_t xst[4]
+    cdef int64_t ws[4]
+    cdef int64_t wst[4]
+    cdef int64_t ys[4]
+    cdef int64_t bstride = 0
+    cdef cc_status st
+    cdef cnp.ndarray y, barr
+    cdef const float *bptr = NULL
+    cdef const float *xp = <const float *>cnp.PyArray_DATA(x)
+    cdef const float *wp = <const float *>cnp.PyArray_DATA(w)
+    cdef float *yp
+    cdef cc_wino_cache cache
+    _conv_desc(&d, params)
+    _geom(x, xs, xst)
+    _geom(w, ws, wst)
+    if b is not None:
+        barr = <cnp.ndarray>b
+        bptr = <const float *>cnp.PyArray_DATA(barr)
+        bstride = cnp.PyArray_STRIDES(barr)[0] // cnp.PyArray_ITEMSIZE(barr)
+    _check(cc_conv2d_check(&d, xs, ws, ys), "")
+    y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, cnp.NPY_FLOAT32, 0)
+    yp = <float *>cnp.PyArray_DATA(y)
+    cache.state = <int64_t *>cnp.PyArray_DATA(state)
+    cache.w = <float *>cnp.PyArray_DATA(cw)
+    cache.u = <float *>cnp.PyArray_DATA(cu)
+    cache.w_elems = cnp.PyArray_SIZE(cw)
+    cache.u_elems = cnp.PyArray_SIZE(cu)
+    with nogil:
+        st = cc_conv2d_cached_f32(&d, xp, xs, xst, wp, ws, wst, bptr, bstride, yp, n_threads,
+                                  &cache)
+    _check(st, "")
+    return y
+
+
 def max_pool2d(cnp.ndarray x, tuple params, bint return_indices, int n_threads):
     cdef cc_pool2d_desc d
     cdef int64_t xs[4]

@@ -234,6 +234,20 @@ def conv2d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None =
         y = _core.conv2d_fast(x, weight, bias, stride, padding, dilation, groups, _num_threads)
         if y is not None:
             return y
+    xa, unbatched, w, b, params = _conv2d_args(x, weight, bias, stride, padding, dilation,
+                                               groups)
+    target = None
+    if out is not None:
+        shape = _core.conv2d_output_shape(xa.shape, w.shape, params)
+        target = _check_out(out, shape, xa.dtype, unbatched, x=xa, weight=w, bias=b)
+    y = _core.conv2d(xa, w, b, params, target, _num_threads)
+    if out is not None:
+        return out
+    return y[0] if unbatched else y
+
+
+def _conv2d_args(x, weight, bias, stride, padding, dilation, groups):
+    """conv2d's arguments checked and converted: (x 4-D, unbatched, weight, bias, params)."""
     xa, unbatched = _input(x)
     w = _array("weight", weight)
     if w.ndim != 4:
@@ -249,13 +263,46 @@ def conv2d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None =
             )
     _same_dtype(x=xa, weight=w, bias=b)
     params = _conv_params(xa.shape[1], w.shape, stride, padding, dilation, groups)
-    target = None
-    if out is not None:
-        shape = _core.conv2d_output_shape(xa.shape, w.shape, params)
-        target = _check_out(out, shape, xa.dtype, unbatched, x=xa, weight=w, bias=b)
-    y = _core.conv2d(xa, w, b, params, target, _num_threads)
-    if out is not None:
-        return out
+    return xa, unbatched, w, b, params
+
+
+class _FilterCache:
+    """Winograd-transformed filters that a layer keeps between calls (cc_wino_cache in
+    csrc/winograd.h). Never stale: each call compares its weights bit for bit with the
+    copy the filters were made from, and transforms them again when they differ. One call
+    uses it at a time; a concurrent call transforms its own, as without a cache."""
+
+    __slots__ = ("shape", "state", "w", "u")
+
+    def __init__(self, shape, u_elems):
+        self.shape = tuple(shape)
+        self.state = np.zeros(2, np.int64)
+        self.w = np.empty(int(np.prod(shape)), np.float32)
+        # 64-byte aligned, like the core's own buffers (the GEMMs load whole vectors of u)
+        buf = np.empty(u_elems + 16, np.float32)
+        first = (-buf.ctypes.data // 4) % 16
+        self.u = buf[first:first + u_elems]
+
+    @classmethod
+    def for_weight(cls, cache, weight):
+        """cache when it suits float32 weights of this shape under the active kernels, a
+        new one when not, None when Winograd never takes such weights."""
+        n = _core.winograd_filter_elems(weight.shape) if weight.ndim == 4 else 0
+        if n == 0 or weight.dtype != np.float32:
+            return None
+        if cache is not None and cache.shape == weight.shape and cache.u.size == n:
+            return cache
+        return cls(weight.shape, n)
+
+
+def _conv2d_cached(x, weight, bias, stride, padding, dilation, groups, cache):
+    """conv2d(x, weight, bias, ...) with a _FilterCache (or None: a plain call)."""
+    xa, unbatched, w, b, params = _conv2d_args(x, weight, bias, stride, padding, dilation,
+                                               groups)
+    if cache is None or w.dtype != np.float32 or w.shape != cache.shape:
+        y = _core.conv2d(xa, w, b, params, None, _num_threads)
+    else:
+        y = _core.conv2d_cached(xa, w, b, params, _num_threads, cache.state, cache.w, cache.u)
     return y[0] if unbatched else y
 
 

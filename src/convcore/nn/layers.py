@@ -10,6 +10,7 @@ import numpy as np
 import convcore
 from convcore.nn import init
 from convcore.nn._args import bool_arg, dtype_arg, float_arg, int_arg, seed_arg
+from convcore.functional import _conv2d_cached, _FilterCache
 from convcore.nn.module import Module, Parameter
 
 __all__ = ["Conv2d", "Linear", "MaxPool2d", "AvgPool2d", "GlobalAvgPool2d", "Flatten", "Dropout"]
@@ -110,8 +111,15 @@ class Conv2d(Module):
         x = self._input(x)
         self._x = x
         b = None if self.bias is None else self.bias.data
-        return convcore.conv2d(x, self.weight.data, b, self.stride, self._pads(), self.dilation,
-                               self.groups)
+        w = self.weight.data
+        if not self.training and self.groups == 1 and self.stride == (1, 1) and \
+                self.dilation == (1, 1):
+            # inference: keep the Winograd-transformed filters between calls (checked
+            # against the weights on every call, so never stale)
+            self._filters = _FilterCache.for_weight(self.__dict__.get("_filters"), w)
+            return _conv2d_cached(x, w, b, self.stride, self._pads(), self.dilation,
+                                  self.groups, self._filters)
+        return convcore.conv2d(x, w, b, self.stride, self._pads(), self.dilation, self.groups)
 
     def backward(self, grad_output, input_grad=True):
         x = self._x
