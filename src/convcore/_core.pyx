@@ -224,6 +224,22 @@ def conv2d_fast(object x, object w, object b, object stride, object padding, obj
     return y
 
 
+cdef int _conv_call(cnp.ndarray x, cnp.ndarray w, object b, tuple params, cc_conv2d_desc *d,
+                    int64_t *xs, int64_t *xst, int64_t *ws, int64_t *wst, int64_t *ys,
+                    const void **bptr, int64_t *bstride) except -1:
+    """A conv2d call's descriptor, shapes, strides and bias, checked by the core."""
+    cdef cnp.ndarray barr
+    _conv_desc(d, params)
+    _geom(x, xs, xst)
+    _geom(w, ws, wst)
+    if b is not None:
+        barr = <cnp.ndarray>b
+        bptr[0] = cnp.PyArray_DATA(barr)
+        bstride[0] = cnp.PyArray_STRIDES(barr)[0] // cnp.PyArray_ITEMSIZE(barr)
+    _check(cc_conv2d_check(d, xs, ws, ys), "")
+    return 0
+
+
 def conv2d(cnp.ndarray x, cnp.ndarray w, object b, tuple params, object out, int n_threads):
     """y = conv2d(x, w) + b. x, w 4-D of one float dtype; b None or 1-D; out None or a
     C-contiguous array of the result's shape and dtype."""
@@ -234,21 +250,13 @@ def conv2d(cnp.ndarray x, cnp.ndarray w, object b, tuple params, object out, int
     cdef int64_t wst[4]
     cdef int64_t ys[4]
     cdef int64_t bstride = 0
-    cdef cc_status st
-    cdef cnp.ndarray y, barr
-    cdef void *bptr = NULL
+    cdef cnp.ndarray y
+    cdef const void *bptr = NULL
     cdef void *xp = cnp.PyArray_DATA(x)
     cdef void *wp = cnp.PyArray_DATA(w)
     cdef void *yp
     cdef int typenum = cnp.PyArray_TYPE(x)
-    _conv_desc(&d, params)
-    _geom(x, xs, xst)
-    _geom(w, ws, wst)
-    if b is not None:
-        barr = <cnp.ndarray>b
-        bptr = cnp.PyArray_DATA(barr)
-        bstride = cnp.PyArray_STRIDES(barr)[0] // cnp.PyArray_ITEMSIZE(barr)
-    _check(cc_conv2d_check(&d, xs, ws, ys), "")
+    _conv_call(x, w, b, params, &d, xs, xst, ws, wst, ys, &bptr, &bstride)
     if out is None:
         y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, typenum, 0)
     else:
@@ -282,20 +290,13 @@ def conv2d_cached(cnp.ndarray x, cnp.ndarray w, object b, tuple params, int n_th
     cdef int64_t ys[4]
     cdef int64_t bstride = 0
     cdef cc_status st
-    cdef cnp.ndarray y, barr
-    cdef const float *bptr = NULL
+    cdef cnp.ndarray y
+    cdef const void *bptr = NULL
     cdef const float *xp = <const float *>cnp.PyArray_DATA(x)
     cdef const float *wp = <const float *>cnp.PyArray_DATA(w)
     cdef float *yp
     cdef cc_wino_cache cache
-    _conv_desc(&d, params)
-    _geom(x, xs, xst)
-    _geom(w, ws, wst)
-    if b is not None:
-        barr = <cnp.ndarray>b
-        bptr = <const float *>cnp.PyArray_DATA(barr)
-        bstride = cnp.PyArray_STRIDES(barr)[0] // cnp.PyArray_ITEMSIZE(barr)
-    _check(cc_conv2d_check(&d, xs, ws, ys), "")
+    _conv_call(x, w, b, params, &d, xs, xst, ws, wst, ys, &bptr, &bstride)
     y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, cnp.NPY_FLOAT32, 0)
     yp = <float *>cnp.PyArray_DATA(y)
     cache.state = <int64_t *>cnp.PyArray_DATA(state)
@@ -304,8 +305,8 @@ def conv2d_cached(cnp.ndarray x, cnp.ndarray w, object b, tuple params, int n_th
     cache.w_elems = cnp.PyArray_SIZE(cw)
     cache.u_elems = cnp.PyArray_SIZE(cu)
     with nogil:
-        st = cc_conv2d_cached_f32(&d, xp, xs, xst, wp, ws, wst, bptr, bstride, yp, n_threads,
-                                  &cache)
+        st = cc_conv2d_cached_f32(&d, xp, xs, xst, wp, ws, wst, <const float *>bptr, bstride,
+                                  yp, n_threads, &cache)
     _check(st, "")
     return y
 
