@@ -165,3 +165,5 @@ double cc_fma_peak_gflops(double seconds)
     cc_aligned_free(acc);
     return flops / elapsed * 1e-9;
 }
+
+int cc_gemm_tail_rows(void) { return cc_active_kernels()->gemm_sp_f32.mr_tail; }

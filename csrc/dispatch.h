@@ -184,4 +184,7 @@ const cc_kernels *cc_active_kernels(void);
 /* Private: the measured single-thread FMA rate of the active target, in GFLOP/s. */
 double cc_fma_peak_gflops(double seconds);
 
+/* Rows of the active target's float32 gemm_tail kernels (0: it has none), for show_config. */
+int cc_gemm_tail_rows(void);
+
 #endif

@@ -72,18 +72,24 @@ def config() -> dict:
     SIMD target, and the algorithm and kernel each op uses."""
     k = _core.kernel_names()
     target = _core.get_target()
+    tail = (f" + gemm_tail {_core.gemm_tail_rows()}-row tiles__{target}"
+            if _core.gemm_tail_rows() else "")
     kernels = {
         "conv2d": {
             "algorithm": "indexed GEMM over the input laid out as zero-padded stride phases "
-                         "(unpadded stride 1: read in place), weights read in place; packed "
-                         "im2col GEMM when padding or dilation dwarf the input",
-            "kernel": {"float32": f"gemm_sp_f32 register tiles__{target}",
-                       "float64": f"gemm_sp_f64 register tiles__{target}"},
+                         "(unpadded stride 1: read in place), weights read in place; planes "
+                         "whose last vector of outputs would be mostly empty end in tail "
+                         "tiles (whole vectors plus one output, k in the lanes) where the "
+                         "target has them; packed im2col GEMM when padding or dilation "
+                         "dwarf the input",
+            "kernel": {"float32": f"gemm_sp_f32 register tiles__{target}{tail}",
+                       "float64": f"gemm_sp_f64 register tiles__{target}{tail}"},
         },
         "conv2d (float32 3x3 stride 1, >= 16 channels in and out)": {
             "algorithm": "Winograd F(4x4, 3x3): channel-last transforms and 36 GEMMs on the "
                          "strided-A tiles, when set_winograd(True) (the default) and the "
-                         "transformed filters fit in cache; else as conv2d",
+                         "transformed filters fit in cache (an nn.Conv2d in eval mode keeps "
+                         "them between calls); else as conv2d",
             "kernel": {"float32": f'{k["winograd_f32"]} + gemm_sp_f32__{target}'},
         },
         "conv2d_backward": {

@@ -10,6 +10,7 @@ cdef extern from "convcore/capi.h" nogil:
 
 cdef extern from "dispatch.h" nogil:
     double cc_fma_peak_gflops(double seconds)
+    int cc_gemm_tail_rows()
 
 cdef extern from "winograd.h" nogil:
     ctypedef struct cc_wino_cache:

@@ -446,6 +446,11 @@ def kernel_names():
     return {slots[k]: cc_kernel_name(k).decode() for k in range(CC_KERNEL_COUNT)}
 
 
+def gemm_tail_rows():
+    """Rows of the active target's float32 tail-tile kernels (0: none)."""
+    return cc_gemm_tail_rows()
+
+
 cdef extern from "winograd.h":
     void cc_set_winograd(int enabled) nogil
     int cc_get_winograd() nogil
