@@ -296,13 +296,11 @@ static void CC_FN(tile_at)(const cc_kernels *kern, const CC_FN(tiling) *t, int64
 #ifndef CC_B_BLOCK_BYTES
 #define CC_B_BLOCK_BYTES ((int64_t)32 * 1024)
 #endif
-/* ... but at least this many k rows: with AVX-512's 64-column tiles the budget gave 128,
- * and 256 measured faster (best of 7 interleaved rounds, 1 thread: resnet_l4 -9 %, 1x1
- * -7 %, l2_s2 -2 %, l3 -1 %; 2 threads: l4 -6 %, l2_s2 -6 %): fewer passes that reload
- * each output tile and fewer, longer kernel calls. AVX2 tiles get 341 rows from the byte
- * budget, as before (a larger budget measured 2-6 % slower there). Only speed depends on
- * kc. */
-#define CC_KC_MIN 256
+/* AVX-512's 64-column tiles get 128 k rows from it, AVX2's 341. A floor of 256 rows for
+ * AVX-512 once measured faster (resnet_l4 -9 %, 1x1 -7 %); since the tail tiles, 128
+ * measures faster (best of 10 interleaved rounds, 1 thread: resnet_l3, l4 and l2_s2 -6 %,
+ * 128->256 stride 2 on 28x28 -7 %, the others within 2 %; geometric mean -3 %), so the
+ * floor is gone. On AVX2 a larger budget measured 2-6 % slower. Only speed depends on kc. */
 
 /* Forward convolution as a GEMM per (image, group) without an im2col matrix:
  *   Y_g[kg x P] = W_g[kg x kdim] * X_g[kdim x P],  kdim = Cg * kh * kw, P = OH * OW.
@@ -389,7 +387,7 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     CC_FN(tiling) tl;
     CC_FN(tiling_init)(kern, P, !direct_b, &tl);
     const int64_t tiles = direct_b ? OH * row_tiles : tl.reg_tiles + tl.ntail;
-    const int64_t kc = cc_max64(CC_KC_MIN, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * nrw));
+    const int64_t kc = cc_max64(1, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * nrw));
 
     /* images per round: the phase buffers of a round stay within about 1 MiB per thread */
     if (in_place) {
