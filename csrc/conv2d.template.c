@@ -387,7 +387,10 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     CC_FN(tiling) tl;
     CC_FN(tiling_init)(kern, P, !direct_b, &tl);
     const int64_t tiles = direct_b ? OH * row_tiles : tl.reg_tiles + tl.ntail;
-    const int64_t kc = cc_max64(1, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * nrw));
+    /* k blocks of about the budget's rows, evened out: the nearest whole number of blocks
+     * (147 rows: one block of 147, not 128 + 19) */
+    const int64_t kc_budget = cc_max64(1, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * nrw));
+    const int64_t kc = cc_ceil_div(kdim, cc_max64(1, (kdim + kc_budget / 2) / kc_budget));
 
     /* images per round: the phase buffers of a round stay within about 1 MiB per thread */
     if (in_place) {
