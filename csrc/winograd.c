@@ -45,19 +45,25 @@ static volatile int wino_enabled = 1;
 void cc_set_winograd(int enabled) { wino_enabled = enabled != 0; }
 int cc_get_winograd(void) { return wino_enabled; }
 
+/* The conditions on the weights alone: Winograd on, the target has the transforms, 3x3
+ * filters, enough channels (ws[1] in per group) for the GEMMs to pay for the transforms,
+ * and transformed filters (4x the filters) that stay in cache while every tile block
+ * reads them. */
+static int wino_weights_qualify(const cc_kernels *kern, const int64_t ws[4])
+{
+    return wino_enabled && kern->wino_f32.in && kern->wino_f32.out && ws[2] == 3 &&
+           ws[3] == 3 && ws[0] >= 16 && ws[1] >= 16 &&
+           (double)ws[1] * (double)ws[0] * 36.0 * 4.0 <= 1.5 * 1024.0 * 1024.0;
+}
+
 int cc_winograd_applies(const cc_conv2d_desc *d, const int64_t xs[4], const int64_t ws[4],
                         const int64_t ys[4])
 {
-    const cc_kernels *kern = cc_active_kernels();
-    if (!wino_enabled || !kern->wino_f32.in || !kern->wino_f32.out) return 0;
-    if (d->groups != 1 || ws[2] != 3 || ws[3] != 3 || d->stride_h != 1 || d->stride_w != 1 ||
-        d->dilation_h != 1 || d->dilation_w != 1)
+    (void)xs;
+    if (d->groups != 1 || d->stride_h != 1 || d->stride_w != 1 || d->dilation_h != 1 ||
+        d->dilation_w != 1 || !wino_weights_qualify(cc_active_kernels(), ws))
         return 0;
-    /* enough channels for the GEMMs to pay for the transforms; transformed filters (4x the
-     * filters) that stay in cache while every tile block reads them; tiles mostly inside
-     * the output */
-    if (xs[1] < 16 || ws[0] < 16) return 0;
-    if ((double)xs[1] * (double)ws[0] * 36.0 * 4.0 > 1.5 * 1024.0 * 1024.0) return 0;
+    /* tiles mostly inside the output */
     const int64_t th = cc_ceil_div(ys[2], 4), tw = cc_ceil_div(ys[3], 4);
     if ((double)(ys[2] * ys[3]) < 0.7 * 16.0 * (double)(th * tw)) return 0;
     return 1;
@@ -208,9 +214,7 @@ int64_t cc_winograd_filter_elems(const int64_t ws[4])
 {
     const cc_kernels *kern = cc_active_kernels();
     const int vw = kern->gemm_sp_f32.vw;
-    if (!wino_enabled || !kern->wino_f32.in || ws[2] != 3 || ws[3] != 3 || ws[0] < 16 ||
-        ws[1] < 16 || (double)ws[1] * (double)ws[0] * 36.0 * 4.0 > 1.5 * 1024.0 * 1024.0)
-        return 0;
+    if (!wino_weights_qualify(kern, ws)) return 0;
     const int64_t per_tile = wino_per_tile(kern, ws[0]);
     const int64_t n_ct = cc_ceil_div(cc_ceil_div(ws[0], vw), per_tile);
     return 36 * ws[1] * n_ct * per_tile * vw;
