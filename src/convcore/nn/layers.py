@@ -116,9 +116,10 @@ class Conv2d(Module):
                 self.dilation == (1, 1):
             # inference: keep the Winograd-transformed filters between calls (checked
             # against the weights on every call, so never stale)
-            self._filters = _FilterCache.for_weight(self.__dict__.get("_filters"), w)
-            return _conv2d_cached(x, w, b, self.stride, self._pads(), self.dilation,
-                                  self.groups, self._filters)
+            cache = self._filters = _FilterCache.for_weight(self.__dict__.get("_filters"), w)
+            if cache is not None:
+                return _conv2d_cached(x, w, b, self.stride, self._pads(), self.dilation,
+                                      self.groups, cache)
         return convcore.conv2d(x, w, b, self.stride, self._pads(), self.dilation, self.groups)
 
     def backward(self, grad_output, input_grad=True):
