@@ -239,31 +239,27 @@ static void wino_give_back(int64_t *flag)
 #endif
 }
 
-/* 1 when the weights w (strides wst) are bit for bit the dense copy c. */
-static int wino_same_weights(const float *w, const int64_t ws[4], const int64_t wst[4],
-                             const float *c)
+/* The weights w (strides wst) against the dense copy c, element by element in (k, c, i, j)
+ * order: with copy 0, 1 when they are bit for bit the same; with copy 1, c becomes w. */
+static int wino_weights_vs_copy(const float *w, const int64_t ws[4], const int64_t wst[4],
+                                float *c, int copy)
 {
     const int64_t K = ws[0], C = ws[1];
-    if (wst[3] == 1 && wst[2] == 3 && (C == 1 || wst[1] == 9) && (K == 1 || wst[0] == C * 9))
-        return memcmp(w, c, (size_t)(K * C * 9) * sizeof(float)) == 0;
+    if (wst[3] == 1 && wst[2] == 3 && (C == 1 || wst[1] == 9) && (K == 1 || wst[0] == C * 9)) {
+        if (copy) memcpy(c, w, (size_t)(K * C * 9) * sizeof(float));
+        return copy || memcmp(w, c, (size_t)(K * C * 9) * sizeof(float)) == 0;
+    }
     for (int64_t k = 0, e = 0; k < K; ++k)
         for (int64_t ch = 0; ch < C; ++ch)
             for (int64_t i = 0; i < 3; ++i)
-                for (int64_t j = 0; j < 3; ++j, ++e)
-                    if (memcmp(w + k * wst[0] + ch * wst[1] + i * wst[2] + j * wst[3], c + e,
-                               sizeof(float)))
+                for (int64_t j = 0; j < 3; ++j, ++e) {
+                    const float *src = w + k * wst[0] + ch * wst[1] + i * wst[2] + j * wst[3];
+                    if (copy)
+                        c[e] = *src;
+                    else if (memcmp(src, c + e, sizeof(float)))
                         return 0;
+                }
     return 1;
-}
-
-static void wino_copy_weights(const float *w, const int64_t ws[4], const int64_t wst[4],
-                              float *c)
-{
-    for (int64_t k = 0, e = 0; k < ws[0]; ++k)
-        for (int64_t ch = 0; ch < ws[1]; ++ch)
-            for (int64_t i = 0; i < 3; ++i)
-                for (int64_t j = 0; j < 3; ++j, ++e)
-                    c[e] = w[k * wst[0] + ch * wst[1] + i * wst[2] + j * wst[3]];
 }
 
 cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const int64_t xs[4],
@@ -304,7 +300,7 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
                        cache->w_elems == p.K * p.C * 9 && cache->u_elems == 36 * p.bp_xi &&
                        wino_try_take(&cache->state[1]);
     const int reuse = cached && cache->state[0] == 1 + (int64_t)kern->target &&
-                      wino_same_weights(w, ws, wst, cache->w);
+                      wino_weights_vs_copy(w, ws, wst, cache->w, 0);
     int64_t *ct = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * 3 * p.n_ct);
     p.bp = cached ? cache->u : (float *)cc_aligned_alloc((int64_t)sizeof(float) * 36 * p.bp_xi);
     p.bias = bias ? (float *)cc_aligned_alloc((int64_t)sizeof(float) * p.ldk) : NULL;
@@ -332,7 +328,7 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
         if (cached) cache->state[0] = 0; /* empty until both u and w are written */
         wino_pack_weights(&p, w, wst, nt);
         if (cached) {
-            wino_copy_weights(w, ws, wst, cache->w);
+            wino_weights_vs_copy(w, ws, wst, cache->w, 1);
             cache->state[0] = 1 + (int64_t)kern->target;
         }
     }
