@@ -95,6 +95,7 @@ const char *cc_kernel_name(int kernel)
     case CC_KERNEL_WEIGHT_GRAD_F32: return k->wgrad_f32.name;
     case CC_KERNEL_WEIGHT_GRAD_F64: return k->wgrad_f64.name;
     case CC_KERNEL_WINOGRAD_F32: return k->wino_f32.name;
+    case CC_KERNEL_WINOGRAD2_F32: return k->wino_f32.name2;
     default: return NULL;
     }
 }

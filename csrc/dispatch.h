@@ -122,6 +122,12 @@ typedef void (*cc_wino_in_f32)(const float *x, int64_t row_s, int64_t col_s, int
                                float *v, int64_t xi_s);
 typedef void (*cc_wino_out_f32)(const float *m, int64_t xi_s, int64_t channels,
                                 const float *bias, float *y, int64_t row_s, int64_t col_s);
+/* F(2x2, 3x3) (in2, out2: the same contracts over a 4x4 patch, positions xi = 0..15, and
+ * 2x2 output pixels). filter2: U = G g G^T with output channels in the lanes, the taps of
+ * input channel c at g[(c * 9 + tap) * g_ld + k] -> u[xi * xi_s + c * width + k] (k <
+ * width, a whole number of vectors; c < channels). */
+typedef void (*cc_wino_filter_f32)(const float *g, int64_t g_ld, int64_t channels,
+                                   int64_t width, float *u, int64_t xi_s);
 /* dst[j * dst_ld + i] = src[i * src_ld + j] for i < rows, j < cols (rows of src
  * contiguous): the driver's NCHW <-> channel-last copies. */
 typedef void (*cc_transpose_f32)(const float *src, int64_t src_ld, int64_t rows, int64_t cols,
@@ -164,6 +170,8 @@ typedef struct cc_kernels {
     struct { cc_wgrad_f64 fn; int vw; unsigned char cb[CC_WGRAD_KW_MAX + 1]; const char *name; } wgrad_f64;
     struct {
         cc_wino_in_f32 in; cc_wino_out_f32 out; cc_transpose_f32 tr; const char *name;
+        cc_wino_in_f32 in2; cc_wino_out_f32 out2; cc_wino_filter_f32 filter2;
+        const char *name2;
     } wino_f32;
     cc_fma_loop_fn fma_loop;
 } cc_kernels;

@@ -1,4 +1,5 @@
-/* winograd.c - float32 3x3 stride-1 convolution by Winograd F(4x4, 3x3).
+/* winograd.c - float32 3x3 stride-1 convolution by Winograd F(4x4, 3x3), and F(2x2, 3x3)
+ * for layers with too many channels for F(4x4) (see the F(2x2) section below).
  *
  * Per image, with TH x TW output tiles of 4x4 pixels (the last row and column of tiles
  * may reach past the output; those pixels are computed and dropped):
@@ -56,25 +57,51 @@ static int wino_weights_qualify(const cc_kernels *kern, const int64_t ws[4])
            (double)ws[1] * (double)ws[0] * 36.0 * 4.0 <= 1.5 * 1024.0 * 1024.0;
 }
 
+/* F(2x2, 3x3) instead, where F(4x4)'s filters would not stay in cache: 3x3 filters with
+ * at least CC_WINO2_MIN_C channels in and CC_WINO2_MIN_K out. */
+#ifndef CC_WINO2_MIN_C
+#define CC_WINO2_MIN_C 32
+#endif
+#ifndef CC_WINO2_MIN_K
+#define CC_WINO2_MIN_K 32
+#endif
+#ifndef CC_WINO2_MIN_TILES
+#define CC_WINO2_MIN_TILES 40
+#endif
+static int wino2_weights_qualify(const cc_kernels *kern, const int64_t ws[4])
+{
+    return wino_enabled && kern->wino_f32.in2 && kern->wino_f32.out2 &&
+           kern->wino_f32.filter2 && ws[2] == 3 && ws[3] == 3 && ws[0] >= CC_WINO2_MIN_K &&
+           ws[1] >= CC_WINO2_MIN_C && !wino_weights_qualify(kern, ws);
+}
+
 int cc_winograd_applies(const cc_conv2d_desc *d, const int64_t xs[4], const int64_t ws[4],
                         const int64_t ys[4])
 {
+    const cc_kernels *kern = cc_active_kernels();
     (void)xs;
     if (d->groups != 1 || d->stride_h != 1 || d->stride_w != 1 || d->dilation_h != 1 ||
-        d->dilation_w != 1 || !wino_weights_qualify(cc_active_kernels(), ws))
+        d->dilation_w != 1)
         return 0;
-    /* tiles mostly inside the output */
-    const int64_t th = cc_ceil_div(ys[2], 4), tw = cc_ceil_div(ys[3], 4);
-    if ((double)(ys[2] * ys[3]) < 0.7 * 16.0 * (double)(th * tw)) return 0;
-    return 1;
+    /* tiles of t x t pixels mostly inside the output */
+    const int64_t t = wino_weights_qualify(kern, ws) ? 4 : wino2_weights_qualify(kern, ws) ? 2 : 0;
+    if (t == 0) return 0;
+    const int64_t th = cc_ceil_div(ys[2], t), tw = cc_ceil_div(ys[3], t);
+    /* F(2x2): each transformed filter value must serve enough tiles of an image to pay
+     * for its transform (a 7x7 plane has 16: the direct GEMM is faster). Per image, not per
+     * batch, so that the algorithm, and every bit of a result, is the same whatever the
+     * batch: row i of a batch equals a batch-1 call on row i. */
+    if (t == 2 && th * tw < CC_WINO2_MIN_TILES) return 0;
+    return (double)(ys[2] * ys[3]) >= 0.7 * (double)(t * t) * (double)(th * tw);
 }
 
-/* Rows [r0, r1) of the channel-last padded input of one image. */
+/* Rows [r0, r1) of the channel-last padded input of one image, row r at
+ * xcl + (r - r0) * Wp * C. */
 static void wino_fill(const wino_plan *p, const float *x, int64_t r0, int64_t r1, float *xcl)
 {
     const int64_t C = p->C;
     for (int64_t r = r0; r < r1; ++r) {
-        float *row = xcl + r * p->Wp * C;
+        float *row = xcl + (r - r0) * p->Wp * C;
         const int64_t ir = r - p->pt;
         if (ir < 0 || ir >= p->H) {
             for (int64_t e = 0; e < p->Wp * C; ++e) row[e] = 0.0f;
@@ -262,6 +289,184 @@ static int wino_weights_vs_copy(const float *w, const int64_t ws[4], const int64
     return 1;
 }
 
+/* ------------------------------------------------------------------ F(2x2, 3x3)
+ * For layers whose F(4x4) filters would not stay in cache (many channels in and out:
+ * ResNet's 256- and 512-channel layers), F(2x2, 3x3) with the filter transform fused into
+ * the GEMMs, per block of output channels:
+ *   1. V[n][xi][tile][c] (16 positions) for a round of images, each tile row from a
+ *      channel-last copy of its 4 padded input rows (parallel over tile rows);
+ *   2. tasks (output-channel block, range of tile rows): a task transforms its block's
+ *      filters (U = G g G^T, output channels in the lanes: the block's weights transposed
+ *      16 input channels at a time, then wino2_filter) into a buffer that stays in L2;
+ *      then per image and block of tile rows, 16 GEMMs M[xi] (tiles x block) = V[xi]
+ *      (tiles x C) * U[xi] (C x block) on the forward path's strided-A micro-kernels, the
+ *      output transform (plus bias) into a channel-last copy of those output rows, and a
+ *      transposing copy into y.
+ * The filters are read once per call and their transform is never written out whole
+ * (16/9 of the weights, which a per-position GEMM would stream from memory). 16
+ * multiplications per 4 outputs and input channel instead of 36 (2.25x fewer). Every output
+ * element is one fixed sequence of operations (the GEMM's reduction over C is never split),
+ * whatever the threads. Accuracy: see tests/test_winograd.py (points 0, +-1: about 1e-7
+ * relative, close to the direct sum). */
+#define CC_WINO2_V_BYTES ((int64_t)8 * 1024 * 1024) /* V of a round of images */
+#ifndef CC_WINO2_M_BYTES
+#define CC_WINO2_M_BYTES ((int64_t)1024 * 1024) /* M of one task */
+#endif
+#ifndef CC_WINO2_U_BYTES
+#define CC_WINO2_U_BYTES ((int64_t)256 * 1024) /* U of one chunk of input channels */
+#endif
+#define CC_WINO2_CB 16 /* input channels per step of the filter transform */
+#ifndef CC_WINO2_NVB
+#define CC_WINO2_NVB 0 /* vectors per output-channel block; 0: the main GEMM tile's */
+#endif
+
+/* U of the output channels [k0, k0 + kn) (width lanes, a whole number of vectors) and
+ * input channels [c0, c1): u[xi * (c1 - c0) * width + (c - c0) * width + k]. gt:
+ * 9 * CC_WINO2_CB * width floats of scratch. */
+static void wino2_filters(const cc_kernels *kern, const float *w, const int64_t wst[4],
+                          int64_t c0, int64_t c1, int64_t k0, int64_t kn, int64_t width,
+                          float *gt, float *u)
+{
+    const int dense = wst[3] == 1 && wst[2] == 3 && (c1 - c0 == 1 || wst[1] == 9);
+    if (kn < width) /* lanes past the last channel: zero (their columns are never stored) */
+        memset(gt, 0, sizeof(float) * (size_t)(9 * CC_WINO2_CB * width));
+    for (int64_t cb = c0; cb < c1; cb += CC_WINO2_CB) {
+        const int64_t cn = cc_min64(CC_WINO2_CB, c1 - cb);
+        if (dense) {
+            kern->wino_f32.tr(w + k0 * wst[0] + cb * 9, wst[0], kn, cn * 9, gt, width);
+        } else {
+            for (int64_t k = 0; k < kn; ++k)
+                for (int64_t c = 0; c < cn; ++c)
+                    for (int t = 0; t < 9; ++t)
+                        gt[(c * 9 + t) * width + k] = w[(k0 + k) * wst[0] + (cb + c) * wst[1] +
+                                                        (t / 3) * wst[2] + (t % 3) * wst[3]];
+        }
+        kern->wino_f32.filter2(gt, width, cn, width, u + (cb - c0) * width,
+                               (c1 - c0) * width);
+    }
+}
+
+static cc_status wino2_conv(const cc_conv2d_desc *d, const float *x, const int64_t xs[4],
+                            const int64_t xst[4], const float *w, const int64_t ws[4],
+                            const int64_t wst[4], const float *bias, int64_t bias_stride,
+                            float *y, const int64_t ys[4], int nt)
+{
+    wino_plan p; /* the fields wino_fill reads */
+    const cc_kernels *kern = cc_active_kernels();
+    const int vw = kern->gemm_sp_f32.vw;
+    const int64_t N = xs[0], C = xs[1], K = ws[0], OH = ys[2], OW = ys[3], plane = OH * OW;
+    const int64_t TH = cc_ceil_div(OH, 2), TW = cc_ceil_div(OW, 2), T = TH * TW;
+    const int64_t OWp = 2 * TW, fsz = (int64_t)sizeof(float);
+    memset(&p, 0, sizeof(p));
+    p.kern = kern;
+    p.C = C; p.H = xs[2]; p.W = xs[3]; p.Wp = 2 * TW + 2;
+    p.pt = d->pad_top; p.pl = d->pad_left;
+    p.xs_c = xst[1]; p.xs_h = xst[2]; p.xs_w = xst[3];
+    /* output-channel blocks: the vectors spread evenly over blocks of at most nvb, as many
+     * blocks as make a whole number per thread where there are enough vectors */
+    const int64_t nvb = CC_WINO2_NVB > 0 ? CC_WINO2_NVB : kern->gemm_sp_f32.nv;
+    const int64_t kvec = cc_ceil_div(K, vw), wmax = nvb * vw;
+    int64_t n_kb = cc_ceil_div(kvec, nvb);
+    if (n_kb % nt && cc_round_up(n_kb, nt) <= kvec) n_kb = cc_round_up(n_kb, nt);
+    /* images per round: their V within CC_WINO2_V_BYTES and a task's M (all the round's
+     * images) within CC_WINO2_M_BYTES */
+    const int64_t round = cc_max64(1, cc_min64(N, cc_min64(CC_WINO2_V_BYTES / (16 * T * C * fsz),
+                                                           CC_WINO2_M_BYTES /
+                                                               (16 * T * wmax * fsz))));
+    /* tasks: output-channel blocks x ranges of tile rows; the ranges keep the M of one
+     * image's share within CC_WINO2_M_BYTES and give every thread work (each range
+     * transforms the filters of its block again) */
+    int64_t n_rc = cc_min64(TH, cc_ceil_div(16 * T * wmax * fsz, CC_WINO2_M_BYTES));
+    while (n_rc < TH && (n_kb * n_rc) % nt != 0 && n_kb * n_rc < 4 * (int64_t)nt) ++n_rc;
+    const int64_t tasks = n_kb * n_rc, mt = cc_ceil_div(TH, n_rc) * TW;
+    /* input-channel chunks: U of a chunk within CC_WINO2_U_BYTES, CC_WINO2_CB apart */
+    const int64_t n_cb = cc_ceil_div(C, CC_WINO2_CB);
+    const int64_t n_cc = cc_min64(n_cb, cc_ceil_div(16 * C * wmax * fsz, CC_WINO2_U_BYTES));
+    const int64_t cch = cc_ceil_div(n_cb, n_cc) * CC_WINO2_CB;
+    const int64_t v_elems = round * 16 * T * C, xr_elems = 4 * p.Wp * C;
+    const int64_t gt_elems = 9 * CC_WINO2_CB * wmax, u_elems = 16 * cch * wmax;
+    const int64_t m_elems = round * 16 * mt * wmax, y_elems = 2 * OWp * wmax;
+    const int64_t th_elems = cc_max64(xr_elems, gt_elems + u_elems + m_elems + y_elems);
+    float *v = (float *)cc_aligned_alloc(fsz * (v_elems + nt * th_elems));
+    float *bias_c = bias ? (float *)cc_aligned_alloc(fsz * kvec * vw) : NULL;
+    if (!v || (bias && !bias_c)) {
+        cc_aligned_free(v);
+        cc_aligned_free(bias_c);
+        return CC_ERR_NO_MEMORY;
+    }
+    if (bias_c)
+        for (int64_t k = 0; k < kvec * vw; ++k) bias_c[k] = k < K ? bias[k * bias_stride] : 0.0f;
+    float *const tbuf = v + v_elems;
+    (void)nt;
+    for (int64_t n0 = 0; n0 < N; n0 += round) {
+        const int64_t nr = cc_min64(round, N - n0);
+        int64_t job;
+#pragma omp parallel for schedule(static) num_threads(nt)
+        for (job = 0; job < nr * TH; ++job) {
+            const int64_t i = job / TH, th = job % TH;
+            float *xr = tbuf + (int64_t)cc_thread_id() * th_elems;
+            float *vi = v + i * 16 * T * C;
+            wino_fill(&p, x + (n0 + i) * xst[0], 2 * th, 2 * th + 4, xr);
+            for (int64_t tw = 0; tw < TW; ++tw)
+                kern->wino_f32.in2(xr + 2 * tw * C, p.Wp * C, C, C, vi + (th * TW + tw) * C,
+                                   T * C);
+        }
+#pragma omp parallel num_threads(nt)
+        {
+            float *gt = tbuf + (int64_t)cc_thread_id() * th_elems;
+            float *u = gt + gt_elems, *m = u + u_elems, *ycl = m + m_elems;
+            int64_t task, have_kb = -1;
+#pragma omp for schedule(static)
+            for (task = 0; task < tasks; ++task) {
+                const int64_t kb = task / n_rc, rc = task % n_rc;
+                const int64_t v0 = kb * kvec / n_kb, nv = (kb + 1) * kvec / n_kb - v0;
+                const int64_t width = nv * vw, k0 = v0 * vw, kn = cc_min64(width, K - k0);
+                const int64_t th0 = rc * TH / n_rc, th1 = (rc + 1) * TH / n_rc;
+                const int64_t t0 = th0 * TW, tiles = (th1 - th0) * TW;
+                const cc_gemm_sp_f32 fn = kern->gemm_sp_f32.fn[nv - 1];
+                const int mr = nv > kern->gemm_sp_f32.nv ? kern->gemm_sp_f32.mr_wide
+                                                         : kern->gemm_sp_f32.mr;
+                /* M[xi] of every image over the input channels in chunks: each
+                 * output's chain resumes from M, so the chunks change no result */
+                for (int64_t c0 = 0; c0 < C; c0 += cch) {
+                    const int64_t cn = cc_min64(cch, C - c0);
+                    if (n_cc > 1 || kb != have_kb) {
+                        wino2_filters(kern, w, wst, c0, c0 + cn, k0, kn, width, gt, u);
+                        have_kb = n_cc > 1 ? -1 : kb;
+                    }
+                    for (int64_t i = 0; i < nr; ++i) {
+                        const float *vi = v + i * 16 * T * C + t0 * C + c0;
+                        float *mi = m + i * 16 * tiles * width;
+                        for (int64_t xi = 0; xi < 16; ++xi)
+                            for (int64_t r = 0; r < tiles; r += mr)
+                                fn(cn, vi + xi * T * C + r * C, C, u + xi * cn * width,
+                                   mi + (xi * tiles + r) * width, width,
+                                   cc_min64(mr, tiles - r), kn, NULL, c0 > 0);
+                    }
+                }
+                /* per image and tile row: the output transform into two channel-last
+                 * output rows, then their transposing copy into y */
+                for (int64_t i = 0; i < nr; ++i) {
+                    const float *mi = m + i * 16 * tiles * width;
+                    float *yn = y + ((n0 + i) * K + k0) * plane;
+                    for (int64_t th = th0; th < th1; ++th) {
+                        for (int64_t tw = 0; tw < TW; ++tw)
+                            kern->wino_f32.out2(mi + ((th - th0) * TW + tw) * width,
+                                                tiles * width, kn, bias_c ? bias_c + k0 : NULL,
+                                                ycl + 2 * tw * width, OWp * width, width);
+                        for (int64_t oh = 2 * th; oh < cc_min64(2 * th + 2, OH); ++oh)
+                            kern->wino_f32.tr(ycl + (oh - 2 * th) * OWp * width, width, OW, kn,
+                                              yn + oh * OW, plane);
+                    }
+                }
+            }
+        }
+    }
+    cc_aligned_free(v);
+    cc_aligned_free(bias_c);
+    return CC_OK;
+}
+
 cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const int64_t xs[4],
                                const int64_t xst[4], const float *w, const int64_t ws[4],
                                const int64_t wst[4], const float *bias, int64_t bias_stride,
@@ -269,6 +474,8 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
 {
     wino_plan p;
     const cc_kernels *kern = cc_active_kernels();
+    if (!wino_weights_qualify(kern, ws)) /* F(2x2): no cache (the filters are read once) */
+        return wino2_conv(d, x, xs, xst, w, ws, wst, bias, bias_stride, y, ys, nt);
     const int vw = kern->gemm_sp_f32.vw;
     const int64_t N = xs[0];
     cc_status status = CC_OK;
@@ -364,7 +571,7 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
                 float *m = v + 36 * p.tb * p.C;
                 int64_t r, task, oh;
 #pragma omp for schedule(static)
-                for (r = 0; r < p.Hp; ++r) wino_fill(&p, xn, r, r + 1, xcl);
+                for (r = 0; r < p.Hp; ++r) wino_fill(&p, xn, r, r + 1, xcl + r * p.Wp * p.C);
 #pragma omp for schedule(static)
                 for (task = 0; task < tasks; ++task) {
                     const int64_t b = task / n_cg, g = task % n_cg;

@@ -1,4 +1,5 @@
-/* winograd.h - float32 3x3 stride-1 convolution by Winograd F(4x4, 3x3) (winograd.c). */
+/* winograd.h - float32 3x3 stride-1 convolution by Winograd F(4x4, 3x3) or F(2x2, 3x3)
+ * (winograd.c). */
 #ifndef CONVCORE_WINOGRAD_H
 #define CONVCORE_WINOGRAD_H
 
@@ -10,7 +11,9 @@ int cc_get_winograd(void);
 
 /* 1 when cc_winograd_conv_f32 takes this (already validated) call: Winograd is enabled, the active target
  * has the transforms, groups 1, 3x3, stride 1, dilation 1, enough channels, and output tiles
- * mostly inside the output. */
+ * mostly inside the output. F(4x4) where its transformed filters fit in cache; else F(2x2)
+ * with at least 32 channels in and out and 40 tiles per image. Independent of the batch
+ * size and the threads. */
 int cc_winograd_applies(const cc_conv2d_desc *d, const int64_t xs[4], const int64_t ws[4],
                         const int64_t ys[4]);
 
@@ -34,7 +37,8 @@ typedef struct cc_wino_cache {
 int64_t cc_winograd_filter_elems(const int64_t ws[4]);
 
 /* y (C-contiguous, ys) = conv2d(x, w) + bias for a call cc_winograd_applies accepted;
- * cache: NULL, or a cache as above for these weights' shape. */
+ * cache: NULL, or a cache as above for these weights' shape (F(4x4) only; F(2x2) calls
+ * ignore it). */
 cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const int64_t xs[4],
                                const int64_t xst[4], const float *w, const int64_t ws[4],
                                const int64_t wst[4], const float *bias, int64_t bias_stride,

@@ -159,3 +159,116 @@ def test_switch(winograd):
             convcore.set_winograd(bad)
     assert convcore.get_winograd() is True
     assert "winograd_f4x4_3x3" in str(convcore.config()["kernels"])
+
+
+# ---------------------------------------------------------------- F(2x2, 3x3)
+# Layers whose F(4x4) filters would not stay in cache (C_in * C_out * 144 bytes above
+# 1.5 MiB, both at least 32) and whose output has at least 40 tiles of 2x2 per image take
+# F(2x2, 3x3) with the filter transform fused per block of output channels. The points
+# 0, +-1 keep it about as accurate as the direct sum.
+F2_BOUND = 2e-6
+
+
+def f4_fits(c, k):
+    return c * k * 36 * 4 <= 1.5 * 1024 * 1024
+
+
+@pytest.mark.parametrize("shape, k", [((1, 256, 14, 14), 256), ((2, 128, 28, 28), 128)],
+                         ids=["resnet_l3", "c128_28x28"])
+def test_f2_accuracy_on_benchmark_layers(simd_target, winograd, shape, k):
+    assert not f4_fits(shape[1], k)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape, dtype=np.float32)
+    w = (rng.standard_normal((k, shape[1], 3, 3)) / np.sqrt(9 * shape[1])).astype(np.float32)
+    b = rng.standard_normal(k, dtype=np.float32)
+    y, y_gemm = run_both(x, w, b, padding=1)
+    want = ref_conv2d(x, w, b, padding=1)
+    assert not np.array_equal(y, y_gemm), "the Winograd path was not taken"
+    assert rel_l2(y, want) <= F2_BOUND
+    assert rel_l2(y_gemm, want) <= F2_BOUND
+    assert np.abs(y - want).max() <= 1e-5 * np.abs(want).max()
+
+
+F2_TILING = [
+    # (N, C, H, W, K, padding), at least 40 tiles per image: odd and even output sizes
+    # (tiles past the edge), channel
+    # counts off the vector width, K in several blocks of unequal widths, input channels
+    # in several chunks (C = 520), tile rows split over tasks (a 40x40 plane), images in
+    # rounds
+    (2, 97, 13, 11, 113, 1),
+    (2, 128, 17, 10, 96, ((0, 2), (1, 0))),
+    (3, 33, 15, 15, 400, 1),
+    (1, 520, 12, 14, 32, ((2, 1), (0, 1))),
+    (1, 64, 40, 40, 200, "same"),
+    (5, 40, 16, 13, 300, 0),
+]
+
+
+@pytest.mark.parametrize("case", F2_TILING, ids=str)
+def test_f2_tiling_edges(simd_target, winograd, case):
+    n, c, h, w_, k, pad = case
+    assert not f4_fits(c, k)
+    rng = np.random.default_rng(c + k)
+    x = rng.standard_normal((n, c, h, w_), dtype=np.float32)
+    w = rng.standard_normal((k, c, 3, 3), dtype=np.float32)
+    b = rng.standard_normal(k, dtype=np.float32)
+    y, y_gemm = run_both(x, w, b, padding=pad)
+    want = ref_conv2d(x, w, b, padding=pad)
+    assert y.shape == want.shape
+    assert not np.array_equal(y, y_gemm), "the Winograd path was not taken"
+    assert rel_l2(y, want) <= F2_BOUND
+    assert np.abs(y - want).max() <= 1e-5 * np.abs(want).max()
+
+
+def test_f2_strided_weights_and_views(simd_target, winograd):
+    """Weights that are not dense along (c, i, j) (the scalar gather of the filter
+    transform), a strided input and bias; the inputs stay unchanged."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((1, 192, 16, 34), dtype=np.float32)[:, ::2, :, ::2]
+    w = rng.standard_normal((160, 96, 3, 6), dtype=np.float32)[..., ::2]
+    b = rng.standard_normal(320, dtype=np.float32)[::2]
+    x0, w0, b0 = x.copy(), w.copy(), b.copy()
+    y, y_gemm = run_both(x, w, b, padding=1)
+    assert not np.array_equal(y, y_gemm), "the Winograd path was not taken"
+    assert rel_l2(y, ref_conv2d(x0, w0, b0, padding=1)) <= F2_BOUND
+    assert np.array_equal(x, x0) and np.array_equal(w, w0) and np.array_equal(b, b0)
+    y_dense, _ = run_both(np.ascontiguousarray(x), np.ascontiguousarray(w), b0, padding=1)
+    assert np.array_equal(y, y_dense)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_f2_bitwise_across_threads_and_batch_rows(winograd, restore_threads, n):
+    """Bit-equal for any thread count (the output-channel blocks follow the threads), and
+    each batch row equal to a batch-1 call on it (the algorithm does not follow N)."""
+    rng = np.random.default_rng(10 + n)
+    x = rng.standard_normal((n, 96, 14, 15), dtype=np.float32)
+    w = rng.standard_normal((136, 96, 3, 3), dtype=np.float32)
+    results = []
+    for nt in (1, 2, 3, 5, 8):
+        convcore.set_num_threads(nt)
+        results.append(convcore.conv2d(x, w, padding=1))
+    for r in results[1:]:
+        assert_same_bits(r, results[0])
+    for i in range(n):
+        assert_same_bits(convcore.conv2d(x[i:i + 1], w, padding=1), results[0][i:i + 1])
+
+
+def test_f2_not_taken_on_small_planes(winograd):
+    """A 7x7 plane (16 tiles of 2x2) keeps the direct GEMM, at any batch: exact on small
+    integers."""
+    rng = np.random.default_rng(12)
+    w = rng.integers(-3, 4, size=(128, 128, 3, 3)).astype(np.float32)
+    for n in (1, 4):
+        x = rng.integers(-3, 4, size=(n, 128, 7, 7)).astype(np.float32)
+        np.testing.assert_array_equal(convcore.conv2d(x, w, padding=1),
+                                      ref_conv2d(x, w, padding=1).astype(np.float32))
+
+
+def test_f2_input_gradient(winograd):
+    """The stride-1 input gradient of a wide layer goes through F(2x2)."""
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((1, 128, 14, 14), dtype=np.float32)
+    w = rng.standard_normal((160, 128, 3, 3), dtype=np.float32)
+    dy = rng.standard_normal((1, 160, 14, 14), dtype=np.float32)
+    dx, _, _ = convcore.conv2d_backward(dy, x, w, padding=1, weight_grad=False, bias_grad=False)
+    assert rel_l2(dx, ref_backward(dy, x, w, padding=1)[0]) <= F2_BOUND

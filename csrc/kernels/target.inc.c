@@ -126,9 +126,10 @@ const cc_kernels CC_CAT(cc_kernels__, CC_TARGET) = {
 #endif
 #if defined(CC_WG_REGS)
     {CC_T(wino_in_f32), CC_T(wino_out_f32), CC_T(wino_tr_f32),
-     CC_KNAME("winograd_f4x4_3x3", "f32", "")},
+     CC_KNAME("winograd_f4x4_3x3", "f32", ""), CC_T(wino2_in_f32), CC_T(wino2_out_f32),
+     CC_T(wino2_filter_f32), CC_KNAME("winograd_f2x2_3x3", "f32", "")},
 #else
-    {NULL, NULL, NULL, "none"},
+    {NULL, NULL, NULL, "none", NULL, NULL, NULL, "none"},
 #endif
     CC_CAT(fma_loop__, CC_TARGET),
 };

@@ -1,4 +1,5 @@
-/* winograd_simd.template.c - the transforms of Winograd F(4x4, 3x3), SIMD across channels.
+/* winograd_simd.template.c - the transforms of Winograd F(4x4, 3x3) and F(2x2, 3x3), SIMD
+ * across channels.
  * Instantiated for float per target beside gemm_simd.template.c, with its vector
  * vocabulary (CC_V, CC_VW, CC_M, CC_MASK, CC_VLOAD(M), CC_VSTORE(M), CC_VFMA, CC_VSET1,
  * CC_VZERO). The driver is winograd.c.
@@ -48,28 +49,74 @@ CC_ALWAYS_INLINE void CC_KFN(wino_at)(const CC_V m[6], CC_V y[4])
     y[3] = CC_VFMA(d34, CC_VSET1((TYPE)8), CC_VFMA(m[5], one, d12));
 }
 
+/* ------------------------------------------------------------------ F(2x2, 3x3)
+ * One output tile of 2x2 pixels from a 4x4 input patch (points 0, +-1):
+ *   B^T = [1  0 -1  0]   G = [ 1    0    0 ]   A^T = [1 1  1  0]
+ *         [0  1  1  0]       [1/2  1/2  1/2]         [0 1 -1 -1]
+ *         [0 -1  1  0]       [1/2 -1/2  1/2]
+ *         [0  1  0 -1]       [ 0    0    1 ]
+ * The same lane rule as above: channels in the lanes, the same operations in every lane.
+ * Subtractions are fused multiply-adds by -1 (exact, like a subtraction). */
+
+/* w = B^T d for four vectors. */
+CC_ALWAYS_INLINE void CC_KFN(wino2_bt)(const CC_V d[4], CC_V w[4])
+{
+    const CC_V one = CC_VSET1((TYPE)1), m1 = CC_VSET1((TYPE)-1);
+    w[0] = CC_VFMA(d[2], m1, d[0]);
+    w[1] = CC_VFMA(d[2], one, d[1]);
+    w[2] = CC_VFMA(d[1], m1, d[2]);
+    w[3] = CC_VFMA(d[3], m1, d[1]);
+}
+
+/* y = A^T m for four vectors. */
+CC_ALWAYS_INLINE void CC_KFN(wino2_at)(const CC_V m[4], CC_V y[2])
+{
+    const CC_V one = CC_VSET1((TYPE)1), m1 = CC_VSET1((TYPE)-1);
+    y[0] = CC_VFMA(m[2], one, CC_VFMA(m[1], one, m[0]));
+    y[1] = CC_VFMA(m[3], m1, CC_VFMA(m[2], m1, m[1]));
+}
+
+/* u = G g for three vectors (one column or row of a filter). */
+CC_ALWAYS_INLINE void CC_KFN(wino2_g)(const CC_V g[3], CC_V u[4])
+{
+    const CC_V half = CC_VSET1((TYPE)0.5), one = CC_VSET1((TYPE)1), m1 = CC_VSET1((TYPE)-1);
+    const CC_V s = CC_VFMA(g[2], one, g[0]);
+    u[0] = g[0];
+    u[1] = CC_VFMA(CC_VFMA(g[1], one, s), half, CC_VZERO()); /* times 1/2: exact */
+    u[2] = CC_VFMA(CC_VFMA(g[1], m1, s), half, CC_VZERO());
+    u[3] = g[2];
+}
+
+/* Input transform of one patch of P x P (P = 6: F(4x4); P = 4: F(2x2)) for one vector
+ * of channels: V of position xi = P r + c to v[xi * xi_s]. */
 CC_ALWAYS_INLINE void CC_KFN(wino_in_vec)(const TYPE *CC_RESTRICT x, int64_t row_s,
                                           int64_t col_s, TYPE *CC_RESTRICT v, int64_t xi_s,
-                                          CC_M mask, const int MASKED)
+                                          CC_M mask, const int MASKED, const int P)
 {
-    CC_V t[6][6]; /* t[r][col] = (B^T d)[r][col], then in place (B^T d B)[r][col] */
-    for (int j = 0; j < 6; ++j) {
+    CC_V t[6][6]; /* t[r][col] = (B^T d)[r][col] */
+    for (int j = 0; j < P; ++j) {
         CC_V d[6], w[6];
         CC_UNROLL
-        for (int r = 0; r < 6; ++r) {
+        for (int r = 0; r < P; ++r) {
             const TYPE *p = x + r * row_s + j * col_s;
             d[r] = MASKED ? CC_VLOADM(p, mask) : CC_VLOAD(p);
         }
-        CC_KFN(wino_bt)(d, w);
+        if (P == 6)
+            CC_KFN(wino_bt)(d, w);
+        else
+            CC_KFN(wino2_bt)(d, w);
         CC_UNROLL
-        for (int r = 0; r < 6; ++r) t[r][j] = w[r];
+        for (int r = 0; r < P; ++r) t[r][j] = w[r];
     }
-    for (int r = 0; r < 6; ++r) {
+    for (int r = 0; r < P; ++r) {
         CC_V w[6];
-        CC_KFN(wino_bt)(t[r], w);
+        if (P == 6)
+            CC_KFN(wino_bt)(t[r], w);
+        else
+            CC_KFN(wino2_bt)(t[r], w);
         CC_UNROLL
-        for (int c = 0; c < 6; ++c) {
-            TYPE *p = v + (r * 6 + c) * xi_s;
+        for (int c = 0; c < P; ++c) {
+            TYPE *p = v + (r * P + c) * xi_s;
             if (MASKED)
                 CC_VSTOREM(p, mask, w[c]);
             else
@@ -78,42 +125,63 @@ CC_ALWAYS_INLINE void CC_KFN(wino_in_vec)(const TYPE *CC_RESTRICT x, int64_t row
     }
 }
 
-/* Input transform of one tile: x is the patch's corner, element (r, j, channel) at
- * x[r * row_s + j * col_s + channel]; V of position xi = 6 r + c goes to
- * v[xi * xi_s + channel]. */
-static void CC_KFN(wino_in)(const TYPE *x, int64_t row_s, int64_t col_s, int64_t channels,
-                            TYPE *v, int64_t xi_s)
+CC_ALWAYS_INLINE void CC_KFN(wino_in_p)(const TYPE *x, int64_t row_s, int64_t col_s,
+                                        int64_t channels, TYPE *v, int64_t xi_s, const int P)
 {
     int64_t c = 0;
     for (; c + CC_VW <= channels; c += CC_VW)
-        CC_KFN(wino_in_vec)(x + c, row_s, col_s, v + c, xi_s, CC_MASK(CC_VW), 0);
+        CC_KFN(wino_in_vec)(x + c, row_s, col_s, v + c, xi_s, CC_MASK(CC_VW), 0, P);
     if (c < channels)
-        CC_KFN(wino_in_vec)(x + c, row_s, col_s, v + c, xi_s, CC_MASK((int)(channels - c)), 1);
+        CC_KFN(wino_in_vec)(x + c, row_s, col_s, v + c, xi_s, CC_MASK((int)(channels - c)), 1,
+                            P);
 }
 
+/* Input transform of one tile: x is the patch's corner, element (r, j, channel) at
+ * x[r * row_s + j * col_s + channel]; V of position xi = 6 r + c (F(4x4)) or 4 r + c
+ * (F(2x2), wino2_in) goes to v[xi * xi_s + channel]. */
+static void CC_KFN(wino_in)(const TYPE *x, int64_t row_s, int64_t col_s, int64_t channels,
+                            TYPE *v, int64_t xi_s)
+{
+    CC_KFN(wino_in_p)(x, row_s, col_s, channels, v, xi_s, 6);
+}
+static void CC_KFN(wino2_in)(const TYPE *x, int64_t row_s, int64_t col_s, int64_t channels,
+                             TYPE *v, int64_t xi_s)
+{
+    CC_KFN(wino_in_p)(x, row_s, col_s, channels, v, xi_s, 4);
+}
+
+/* Output transform of one tile (P x P positions -> Q x Q pixels, Q = P - 2) for one
+ * vector of channels. */
 CC_ALWAYS_INLINE void CC_KFN(wino_out_vec)(const TYPE *CC_RESTRICT m, int64_t xi_s,
                                            const TYPE *bias, TYPE *CC_RESTRICT y,
                                            int64_t row_s, int64_t col_s, CC_M mask,
-                                           const int MASKED)
+                                           const int MASKED, const int P)
 {
+    const int Q = P - 2;
     CC_V t[4][6]; /* t[i][c] = (A^T m)[i][c] */
-    for (int c = 0; c < 6; ++c) {
+    for (int c = 0; c < P; ++c) {
         CC_V s[6], o[4];
         CC_UNROLL
-        for (int r = 0; r < 6; ++r) {
-            const TYPE *p = m + (r * 6 + c) * xi_s;
+        for (int r = 0; r < P; ++r) {
+            const TYPE *p = m + (r * P + c) * xi_s;
             s[r] = MASKED ? CC_VLOADM(p, mask) : CC_VLOAD(p);
         }
-        CC_KFN(wino_at)(s, o);
+        if (P == 6)
+            CC_KFN(wino_at)(s, o);
+        else
+            CC_KFN(wino2_at)(s, o);
         CC_UNROLL
-        for (int i = 0; i < 4; ++i) t[i][c] = o[i];
+        for (int i = 0; i < Q; ++i) t[i][c] = o[i];
     }
     const CC_V b = bias ? (MASKED ? CC_VLOADM(bias, mask) : CC_VLOAD(bias)) : CC_VZERO();
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < Q; ++i) {
         CC_V o[4];
-        CC_KFN(wino_at)(t[i], o);
+        if (P == 6)
+            CC_KFN(wino_at)(t[i], o);
+        else
+            CC_KFN(wino2_at)(t[i], o);
         CC_UNROLL
-        for (int j = 0; j < 4; ++j) {
+        for (int j = 0; j < Q; ++j) {
             TYPE *p = y + i * row_s + j * col_s;
             const CC_V r = CC_VFMA(o[j], CC_VSET1((TYPE)1), b);
             if (MASKED)
@@ -124,19 +192,59 @@ CC_ALWAYS_INLINE void CC_KFN(wino_out_vec)(const TYPE *CC_RESTRICT m, int64_t xi
     }
 }
 
-/* Output transform of one tile: the GEMM result of position xi and output channel k at
- * m[xi * xi_s + k]; pixel (i, j) of the tile (plus bias[k]; bias may be NULL) goes to
- * y[i * row_s + j * col_s + k]. */
-static void CC_KFN(wino_out)(const TYPE *m, int64_t xi_s, int64_t channels, const TYPE *bias,
-                             TYPE *y, int64_t row_s, int64_t col_s)
+CC_ALWAYS_INLINE void CC_KFN(wino_out_p)(const TYPE *m, int64_t xi_s, int64_t channels,
+                                         const TYPE *bias, TYPE *y, int64_t row_s,
+                                         int64_t col_s, const int P)
 {
     int64_t k = 0;
     for (; k + CC_VW <= channels; k += CC_VW)
         CC_KFN(wino_out_vec)(m + k, xi_s, bias ? bias + k : NULL, y + k, row_s, col_s,
-                             CC_MASK(CC_VW), 0);
+                             CC_MASK(CC_VW), 0, P);
     if (k < channels)
         CC_KFN(wino_out_vec)(m + k, xi_s, bias ? bias + k : NULL, y + k, row_s, col_s,
-                             CC_MASK((int)(channels - k)), 1);
+                             CC_MASK((int)(channels - k)), 1, P);
+}
+
+/* Output transform of one tile: the GEMM result of position xi and output channel k at
+ * m[xi * xi_s + k]; pixel (i, j) of the tile (4x4 for F(4x4), 2x2 for F(2x2): wino2_out),
+ * plus bias[k] (bias may be NULL), goes to y[i * row_s + j * col_s + k]. */
+static void CC_KFN(wino_out)(const TYPE *m, int64_t xi_s, int64_t channels, const TYPE *bias,
+                             TYPE *y, int64_t row_s, int64_t col_s)
+{
+    CC_KFN(wino_out_p)(m, xi_s, channels, bias, y, row_s, col_s, 6);
+}
+static void CC_KFN(wino2_out)(const TYPE *m, int64_t xi_s, int64_t channels, const TYPE *bias,
+                              TYPE *y, int64_t row_s, int64_t col_s)
+{
+    CC_KFN(wino_out_p)(m, xi_s, channels, bias, y, row_s, col_s, 4);
+}
+
+/* Filter transform U = G g G^T with output channels in the lanes: the 9 taps of input
+ * channel c at g[(c * 9 + tap) * g_ld + k] (k < width, a whole number of vectors) ->
+ * position xi of channel c at u[xi * xi_s + c * width + k], for c < channels. */
+static void CC_KFN(wino2_filter)(const TYPE *g, int64_t g_ld, int64_t channels, int64_t width,
+                                 TYPE *u, int64_t xi_s)
+{
+    for (int64_t c = 0; c < channels; ++c)
+        for (int64_t k = 0; k < width; k += CC_VW) {
+            const TYPE *gc = g + c * 9 * g_ld + k;
+            CC_V t[4][3]; /* t[r][j] = (G g)[r][j] */
+            for (int j = 0; j < 3; ++j) {
+                CC_V col[3], o[4];
+                CC_UNROLL
+                for (int i = 0; i < 3; ++i) col[i] = CC_VLOAD(gc + (i * 3 + j) * g_ld);
+                CC_KFN(wino2_g)(col, o);
+                CC_UNROLL
+                for (int r = 0; r < 4; ++r) t[r][j] = o[r];
+            }
+            for (int r = 0; r < 4; ++r) {
+                CC_V o[4];
+                CC_KFN(wino2_g)(t[r], o);
+                CC_UNROLL
+                for (int s = 0; s < 4; ++s)
+                    CC_VSTORE(u + (r * 4 + s) * xi_s + c * width + k, o[s]);
+            }
+        }
 }
 
 /* dst[j * dst_ld + i] = src[i * src_ld + j] for i < rows, j < cols: blocks of CC_VW x

@@ -92,6 +92,14 @@ def config() -> dict:
                          "them between calls); else as conv2d",
             "kernel": {"float32": f'{k["winograd_f32"]} + gemm_sp_f32__{target}'},
         },
+        "conv2d (float32 3x3 stride 1, >= 32 channels in and out, >= 40 2x2 tiles per image)": {
+            "algorithm": "Winograd F(2x2, 3x3) where F(4x4)'s transformed filters would not fit "
+                         "in cache: the filter transform fused per block of output channels "
+                         "(read once, never written out whole), 16 GEMMs per block on the "
+                         "strided-A tiles, when set_winograd(True) (the default); else as "
+                         "conv2d",
+            "kernel": {"float32": f'{k["winograd2_f32"]} + gemm_sp_f32__{target}'},
+        },
         "conv2d_backward": {
             "algorithm": "input grad: stride 1 as the forward conv of dy with the flipped "
                          "filters, else W^T GEMM + col2im; weight grad: direct SIMD dot "

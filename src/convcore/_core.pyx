@@ -442,7 +442,7 @@ def kernel_names():
     """Name of the kernel in each dispatch slot, for show_config()."""
     slots = ["gemm_f32", "gemm_f64", "depthwise_f32", "depthwise_f64",
              "max_pool_f32", "max_pool_f64", "avg_pool_f32", "avg_pool_f64",
-             "weight_grad_f32", "weight_grad_f64", "winograd_f32"]
+             "weight_grad_f32", "weight_grad_f64", "winograd_f32", "winograd2_f32"]
     return {slots[k]: cc_kernel_name(k).decode() for k in range(CC_KERNEL_COUNT)}
 
 

@@ -255,7 +255,8 @@ typedef enum cc_kernel {
     CC_KERNEL_WEIGHT_GRAD_F32 = 8,
     CC_KERNEL_WEIGHT_GRAD_F64 = 9,
     CC_KERNEL_WINOGRAD_F32 = 10,
-    CC_KERNEL_COUNT = 11
+    CC_KERNEL_WINOGRAD2_F32 = 11,
+    CC_KERNEL_COUNT = 12
 } cc_kernel;
 
 /* Name of the kernel currently selected for that slot, e.g. "gemm_f32_8x32__avx512". */
