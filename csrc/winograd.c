@@ -50,11 +50,14 @@ int cc_get_winograd(void) { return wino_enabled; }
  * filters, enough channels (ws[1] in per group) for the GEMMs to pay for the transforms,
  * and transformed filters (4x the filters) that stay in cache while every tile block
  * reads them. */
+#ifndef CC_WINO4_FILTER_BYTES
+#define CC_WINO4_FILTER_BYTES (1.5 * 1024.0 * 1024.0)
+#endif
 static int wino_weights_qualify(const cc_kernels *kern, const int64_t ws[4])
 {
     return wino_enabled && kern->wino_f32.in && kern->wino_f32.out && ws[2] == 3 &&
            ws[3] == 3 && ws[0] >= 16 && ws[1] >= 16 &&
-           (double)ws[1] * (double)ws[0] * 36.0 * 4.0 <= 1.5 * 1024.0 * 1024.0;
+           (double)ws[1] * (double)ws[0] * 36.0 * 4.0 <= CC_WINO4_FILTER_BYTES;
 }
 
 /* F(2x2, 3x3) instead, where F(4x4)'s filters would not stay in cache: 3x3 filters with
