@@ -360,6 +360,9 @@ static cc_status wino2_conv(const cc_conv2d_desc *d, const float *x, const int64
     const int64_t N = xs[0], C = xs[1], K = ws[0], OH = ys[2], OW = ys[3], plane = OH * OW;
     const int64_t TH = cc_ceil_div(OH, 2), TW = cc_ceil_div(OW, 2), T = TH * TW;
     const int64_t OWp = 2 * TW, fsz = (int64_t)sizeof(float);
+    /* V of one image beyond any workspace (computed in double: it may exceed int64) */
+    if (16.0 * (double)T * (double)C * (double)fsz > (double)CC_MAX_WORKSPACE_BYTES)
+        return CC_ERR_NO_MEMORY;
     memset(&p, 0, sizeof(p));
     p.kern = kern;
     p.C = C; p.H = xs[2]; p.W = xs[3]; p.Wp = 2 * TW + 2;
