@@ -9,6 +9,7 @@
  *                            (the first maximum stays; a NaN always replaces)
  *   CC_VLOAD_EVEN(p, lo, hi, f)  lane l = p[2 * l] where lo <= 2 * l < hi, else f;
  *                            only elements p[lo .. hi - 1] are read (hi <= 2 * CC_VW)
+ * (The base target has no SIMD plane kernels: its table lists the generic ones.)
  * The generic kernels (kernels.template.c) of this target are in scope and handle what
  * these do not: column strides other than 1, horizontal strides other than 1 and 2,
  * max pooling with indices.
@@ -198,6 +199,136 @@ CC_ALWAYS_INLINE int CC_KFN(dw_rows)(const cc_plane_geom *g, const TYPE *x, int6
     return 1;
 }
 
+/* 3x3 windows, stride 1, dilation 1: the taps read the input rows in place (the columns
+ * outside the input load as 0, the padding, as in the ring rows) with the nine weights
+ * held in registers, and CC_DW3_ROWS output rows at a time, so that each input row's three
+ * shifted loads serve every output row that uses them. Each output is the same chain as
+ * in dw_rows: from 0, one fused multiply-add per tap over the kernel rows inside the input
+ * in row-major order, then bias + chain; the results are identical. Only the first and
+ * last vectors of a row can reach past its sides (their lanes' bounds are made once per
+ * plane); 0 when more would (very narrow rows or wide padding: the caller falls back). */
+#ifndef CC_DW3_ROWS
+#define CC_DW3_ROWS 2
+#endif
+#define CC_DW3_EDGES 4
+
+/* One vector of output columns at ow for output rows oh0 .. oh0 + R - 1 whose windows all
+ * lie inside the input rows (R literal), or, with R == 1, one row whose kernel rows
+ * [i0, i1) do. xr: input row h0 + i0 at column ow - pad_left; lh: the lanes' bounds per
+ * tap when this vector reaches past the row's sides, else NULL. */
+CC_ALWAYS_INLINE void CC_KFN(dw3_vec)(const TYPE *xr, int64_t xs_h, const CC_V wr[9],
+                                      CC_V vbias, TYPE *yr, int64_t ys_h, int64_t cnt,
+                                      const int (*lh)[2], int64_t i0, int64_t i1, const int R)
+{
+    const CC_V zero = CC_VZERO();
+    CC_V acc[CC_DW3_ROWS];
+    CC_UNROLL
+    for (int o = 0; o < R; ++o) acc[o] = zero;
+    const int64_t nr = R == 1 ? i1 - i0 : R + 2;
+    for (int64_t r = 0; r < nr; ++r) {
+        const TYPE *p = xr + r * xs_h;
+        CC_V t[3];
+        CC_UNROLL
+        for (int j = 0; j < 3; ++j)
+            t[j] = lh ? CC_VLOADR(p + j, lh[j][0], lh[j][1], zero) : CC_VLOAD(p + j);
+        if (R == 1) {
+            const CC_V *wi = wr + 3 * (i0 + r);
+            acc[0] = CC_VFMA(wi[0], t[0], acc[0]);
+            acc[0] = CC_VFMA(wi[1], t[1], acc[0]);
+            acc[0] = CC_VFMA(wi[2], t[2], acc[0]);
+            continue;
+        }
+        /* output row o takes this input row as its kernel row r - o */
+        CC_UNROLL
+        for (int o = 0; o < R; ++o) {
+            const int64_t i = r - o;
+            if (i < 0 || i > 2) continue;
+            acc[o] = CC_VFMA(wr[3 * i], t[0], acc[o]);
+            acc[o] = CC_VFMA(wr[3 * i + 1], t[1], acc[o]);
+            acc[o] = CC_VFMA(wr[3 * i + 2], t[2], acc[o]);
+        }
+    }
+    CC_UNROLL
+    for (int o = 0; o < R; ++o) CC_KFN(store_run)(yr + o * ys_h, cnt, CC_VADD(vbias, acc[o]));
+}
+
+/* The vectors of output columns that reach past the input row's sides: the first n_left
+ * of the n edge ones, then the interior [v_lo, v_hi), then the rest; lohi: their lanes'
+ * bounds per tap. */
+typedef struct CC_FN(dw3_edges) {
+    int n, n_left;
+    int64_t v_lo, v_hi, ow[CC_DW3_EDGES];
+    int lohi[CC_DW3_EDGES][3][2];
+} CC_FN(dw3_edges);
+
+/* Output rows [oh, oh + R) (R literal, all their kernel rows inside the input) or, R == 1,
+ * one row taking kernel rows [i0, i1); xr: input row oh - pad_top + i0 at column -pad_left. */
+CC_ALWAYS_INLINE void CC_KFN(dw3_rows)(const TYPE *xr, int64_t xs_h, const CC_V wr[9], CC_V vbias,
+                                       TYPE *yr, int64_t OW, const CC_FN(dw3_edges) *ed,
+                                       int64_t i0, int64_t i1, const int R)
+{
+    for (int e = 0; e < ed->n_left; ++e)
+        CC_KFN(dw3_vec)(xr + ed->ow[e], xs_h, wr, vbias, yr + ed->ow[e], OW, OW - ed->ow[e],
+                        (const int(*)[2])ed->lohi[e], i0, i1, R);
+    for (int64_t ow = ed->v_lo; ow < ed->v_hi; ow += CC_VW)
+        CC_KFN(dw3_vec)(xr + ow, xs_h, wr, vbias, yr + ow, OW, OW - ow, NULL, i0, i1, R);
+    for (int e = ed->n_left; e < ed->n; ++e)
+        CC_KFN(dw3_vec)(xr + ed->ow[e], xs_h, wr, vbias, yr + ed->ow[e], OW, OW - ed->ow[e],
+                        (const int(*)[2])ed->lohi[e], i0, i1, R);
+}
+
+static int CC_KFN(dw3_s1)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, const TYPE *wv,
+                          TYPE bias, TYPE *y)
+{
+    const int64_t OH = g->out_h, OW = g->out_w, H = g->in_h, W = g->in_w;
+    const int64_t pl = g->pad_left, pt = g->pad_top, OWV = cc_round_up(OW, CC_VW);
+    const int R = CC_DW3_ROWS;
+    CC_FN(dw3_edges) ed;
+    ed.n = 0;
+    for (int64_t ow = 0; ow < OWV; ow += CC_VW) {
+        const int64_t c0 = ow - pl;
+        if (c0 >= 0 && c0 + 2 + CC_VW <= W) continue;
+        if (ed.n == CC_DW3_EDGES) return 0;
+        for (int j = 0; j < 3; ++j) {
+            const int64_t c = c0 + j;
+            const int lo = (int)cc_max64(0, cc_min64(CC_VW, -c));
+            ed.lohi[ed.n][j][0] = lo;
+            ed.lohi[ed.n][j][1] = (int)cc_max64(lo, cc_min64(CC_VW, W - c));
+        }
+        ed.ow[ed.n++] = ow;
+    }
+    /* the edges are a run at each end */
+    ed.n_left = 0;
+    while (ed.n_left < ed.n && ed.ow[ed.n_left] == (int64_t)ed.n_left * CC_VW) ++ed.n_left;
+    ed.v_lo = (int64_t)ed.n_left * CC_VW;
+    ed.v_hi = ed.n_left < ed.n ? ed.ow[ed.n_left] : OWV;
+    for (int e = ed.n_left; e < ed.n; ++e)
+        if (ed.ow[e] != ed.v_hi + (int64_t)(e - ed.n_left) * CC_VW) return 0;
+    CC_V wr[9];
+    for (int k = 0; k < 9; ++k) wr[k] = CC_VSET1(wv[k]);
+    const CC_V vbias = CC_VSET1(bias);
+    int64_t oh = 0;
+    while (oh < OH) {
+        const int64_t h0 = oh - pt;
+        TYPE *yr = y + oh * OW;
+        if (oh + R <= OH && h0 >= 0 && h0 + R + 2 <= H) {
+            CC_KFN(dw3_rows)(x + h0 * xs_h - pl, xs_h, wr, vbias, yr, OW, &ed, 0, 3, R);
+            oh += R;
+            continue;
+        }
+        int64_t i0, i1;
+        CC_KFN(rows_inside)(h0, 3, 1, H, &i0, &i1);
+        if (i0 < i1) {
+            CC_KFN(dw3_rows)(x + (h0 + i0) * xs_h - pl, xs_h, wr, vbias, yr, OW, &ed, i0, i1, 1);
+        } else { /* no kernel row inside: bias + 0 */
+            const CC_V vb = CC_VADD(vbias, CC_VZERO());
+            for (int64_t ow = 0; ow < OW; ow += CC_VW) CC_KFN(store_run)(yr + ow, OW - ow, vb);
+        }
+        ++oh;
+    }
+    return 1;
+}
+
 static void CC_KFN(dw_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
                                   int64_t xs_w, const TYPE *w, int64_t ws_h, int64_t ws_w,
                                   TYPE bias, TYPE *y)
@@ -208,8 +339,12 @@ static void CC_KFN(dw_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t
     if (xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2) && KH * KW <= CC_DW_MAX_TAPS) {
         for (int64_t i = 0; i < KH; ++i)
             for (int64_t j = 0; j < KW; ++j) wv[i * KW + j] = w[i * ws_h + j * ws_w];
-        done = g->stride_w == 1 ? CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 1)
-                                : CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 2);
+        if (KH == 3 && KW == 3 && g->stride_w == 1 && g->stride_h == 1 &&
+            g->dilation_h == 1 && g->dilation_w == 1)
+            done = CC_KFN(dw3_s1)(g, x, xs_h, wv, bias, y);
+        if (!done)
+            done = g->stride_w == 1 ? CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 1)
+                                    : CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 2);
     }
     if (!done) CC_KFN(dw_plane)(g, x, xs_h, xs_w, w, ws_h, ws_w, bias, y);
 }
