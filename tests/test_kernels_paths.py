@@ -430,6 +430,59 @@ def test_max_pool_nan_in_each_lane(target, dtype, w):
             np.testing.assert_array_equal(vals, got)
 
 
+def assert_same_bits(got, want, msg):
+    """Equal values, the same sign of every zero, NaN in the same places."""
+    np.testing.assert_array_equal(got, want, err_msg=msg)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want), err_msg=msg)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kw", [2, 3])
+def test_max_pool_stride2_columns(target, dtype, kw):
+    """Windows 2 or 3 wide moving by 2 columns (the separable row-maxima path): widths 1 to
+    40 and a few wider rows, odd and even heights, every row stride up to 3, padding 0 and
+    1, ceil mode; data of -0.0/+0.0/-inf ties with NaN in single lanes, bit for bit against
+    the row-major reference."""
+    rng = np.random.default_rng(26 + kw)
+    vals = np.array([-0.0, 0.0, -1.0, 1.0, -np.inf, 2.0], dtype)
+    for w in list(range(1, 41)) + [47, 63, 64, 65, 66, 97, 113]:
+        for h in (1, 2, 5, 6, 7):
+            x = vals[rng.integers(0, len(vals), size=(1, 2, h, w))]
+            x[0, 1].flat[rng.integers(0, h * w, size=max(1, h * w // 16))] = np.nan
+            for kh, sh in ((3, 2), (2, 2), (1, 2), (3, 1), (3, 3), (4, 2)):
+                for ph in range(kh // 2 + 1):
+                    for pw in range(kw // 2 + 1):
+                        for ceil in (False, True):
+                            if (pool_out(w, kw, 2, pw, pw, 1, ceil) < 1
+                                    or pool_out(h, kh, sh, ph, ph, 1, ceil) < 1):
+                                continue
+                            got = call_pool(convcore.max_pool2d, x, ceil_mode=ceil,
+                                            **pool_args((kh, kw), (sh, 2), (ph, ph, pw, pw)))
+                            if got is None:
+                                continue
+                            want = ref_max_pool(x, (kh, kw), (sh, 2), (ph, ph, pw, pw), (1, 1), ceil)
+                            assert_same_bits(got, want.astype(dtype),
+                                             f"h={h} w={w} k=({kh},{kw}) sh={sh} p=({ph},{pw}) ceil={ceil}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_3x3_s2_nan_and_zero_ties(target, dtype):
+    """3x3 stride 2 padding 1, wide enough for interior vectors on every target: a NaN at
+    each column of a middle row (the row two windows share), and rows of -0.0 / +0.0 where
+    the first zero in row-major order decides the sign."""
+    w = 70
+    for col in range(w):
+        x = np.zeros((1, 1, 5, w), dtype)
+        x[0, 0, 0] = -0.0
+        x[0, 0, 1, col % 4::4] = -0.0
+        x[0, 0, 3, col] = np.nan
+        x[0, 0, 4, col % 3::3] = -0.0
+        got = convcore.max_pool2d(x, 3, 2, 1)
+        want = ref_max_pool(x, (3, 3), (2, 2), (1,) * 4, (1, 1), False)
+        assert_same_bits(got, want.astype(dtype), f"col={col}")
+        assert np.isnan(got[0, 0, 1:3, col // 2]).all()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_depthwise_3x3_stride1(target, threads, dtype):
     """3x3 stride-1 depthwise (input rows read in place, output rows in pairs): widths 1 to
