@@ -430,6 +430,121 @@ def test_max_pool_nan_in_each_lane(target, dtype, w):
             np.testing.assert_array_equal(vals, got)
 
 
+def assert_same_bits(got, want, msg):
+    """Equal values, the same sign of every zero, NaN in the same places."""
+    np.testing.assert_array_equal(got, want, err_msg=msg)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want), err_msg=msg)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kw", [2, 3])
+def test_max_pool_stride2_columns(target, dtype, kw):
+    """Windows 2 or 3 wide moving by 2 columns (the separable row-maxima path): widths 1 to
+    40 and a few wider rows, odd and even heights, every row stride up to 3, padding 0 and
+    1, ceil mode; data of -0.0/+0.0/-inf ties with NaN in single lanes, bit for bit against
+    the row-major reference."""
+    rng = np.random.default_rng(26 + kw)
+    vals = np.array([-0.0, 0.0, -1.0, 1.0, -np.inf, 2.0], dtype)
+    for w in list(range(1, 41)) + [47, 63, 64, 65, 66, 97, 113]:
+        for h in (1, 2, 5, 6, 7):
+            x = vals[rng.integers(0, len(vals), size=(1, 2, h, w))]
+            x[0, 1].flat[rng.integers(0, h * w, size=max(1, h * w // 16))] = np.nan
+            for kh, sh in ((3, 2), (2, 2), (1, 2), (3, 1), (3, 3), (4, 2)):
+                for ph in range(kh // 2 + 1):
+                    for pw in range(kw // 2 + 1):
+                        for ceil in (False, True):
+                            if (pool_out(w, kw, 2, pw, pw, 1, ceil) < 1
+                                    or pool_out(h, kh, sh, ph, ph, 1, ceil) < 1):
+                                continue
+                            got = call_pool(convcore.max_pool2d, x, ceil_mode=ceil,
+                                            **pool_args((kh, kw), (sh, 2), (ph, ph, pw, pw)))
+                            if got is None:
+                                continue
+                            want = ref_max_pool(x, (kh, kw), (sh, 2), (ph, ph, pw, pw), (1, 1), ceil)
+                            assert_same_bits(got, want.astype(dtype),
+                                             f"h={h} w={w} k=({kh},{kw}) sh={sh} p=({ph},{pw}) ceil={ceil}")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_3x3_s2_nan_and_zero_ties(target, dtype):
+    """3x3 stride 2 padding 1, wide enough for interior vectors on every target: a NaN at
+    each column of a middle row (the row two windows share), and rows of -0.0 / +0.0 where
+    the first zero in row-major order decides the sign."""
+    w = 70
+    for col in range(w):
+        x = np.zeros((1, 1, 5, w), dtype)
+        x[0, 0, 0] = -0.0
+        x[0, 0, 1, col % 4::4] = -0.0
+        x[0, 0, 3, col] = np.nan
+        x[0, 0, 4, col % 3::3] = -0.0
+        got = convcore.max_pool2d(x, 3, 2, 1)
+        want = ref_max_pool(x, (3, 3), (2, 2), (1,) * 4, (1, 1), False)
+        assert_same_bits(got, want.astype(dtype), f"col={col}")
+        assert np.isnan(got[0, 0, 1:3, col // 2]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_depthwise_3x3_stride1(target, threads, dtype):
+    """3x3 stride-1 depthwise (input rows read in place, output rows in pairs): widths 1 to
+    40 and wider rows, heights 1 to 7, padding 0 to 2 (asymmetric too), depth multiplier 2;
+    exact on small integers, and the same bits at 1 and 2 threads on random data."""
+    rng = np.random.default_rng(27)
+    for w in list(range(1, 41)) + [47, 63, 64, 65, 113]:
+        for h in (1, 2, 3, 4, 7):
+            for pads in ((0, 0, 0, 0), (1, 1, 1, 1), (2, 2, 2, 2), (1, 0, 0, 2), (0, 2, 1, 0)):
+                if h + pads[0] + pads[1] < 3 or w + pads[2] + pads[3] < 3:
+                    continue
+                x = data(rng, (1, 3, h, w), dtype, True)
+                wt = data(rng, (6, 1, 3, 3), dtype, True)
+                b = data(rng, (6,), dtype, True)
+                got = run_conv(x, wt, b, (1, 1), pads, (1, 1), 3)
+                want = ref_conv2d(x, wt, b, (1, 1), pads, (1, 1), 3)
+                np.testing.assert_array_equal(got, want.astype(dtype), err_msg=f"h={h} w={w} {pads}")
+            xr = data(rng, (2, 3, h, w), dtype, False)
+            wr = data(rng, (3, 1, 3, 3), dtype, False)
+            threads(1)
+            one = run_conv(xr, wr, None, (1, 1), (1, 1, 1, 1), (1, 1), 3)
+            threads(2)
+            two = run_conv(xr, wr, None, (1, 1), (1, 1, 1, 1), (1, 1), 3)
+            assert one.tobytes() == two.tobytes()
+
+
+def chain_depthwise_f32(x, w, b, pads):
+    """float32 depthwise 3x3 stride 1 as the SIMD kernels compute it: per output, one fused
+    multiply-add per tap in row-major order starting from 0, then bias + sum. The data of
+    the caller keeps every step's exact result within float64 (x: multiples of 1/8 below
+    8, w: in [0.5, 2)), so a float64 step rounded to float32 is the fused operation."""
+    n, c, h, wd = x.shape
+    pt, pb, pl, pr = pads
+    xp = np.zeros((n, c, h + pt + pb, wd + pl + pr))
+    xp[:, :, pt:pt + h, pl:pl + wd] = x
+    oh, ow = h + pt + pb - 2, wd + pl + pr - 2
+    acc = np.zeros((n, c, oh, ow), np.float32)
+    for i in range(3):
+        for j in range(3):
+            tap = w[:, 0, i, j].astype(np.float64)[None, :, None, None] * xp[:, :, i:i + oh, j:j + ow]
+            acc = (tap + acc.astype(np.float64)).astype(np.float32)
+    return b[None, :, None, None] + acc
+
+
+@pytest.mark.parametrize("case", [(5, 9, (1, 1, 1, 1)), (8, 40, (1, 1, 1, 1)), (7, 33, (0, 0, 0, 0)),
+                                  (6, 112, (1, 1, 1, 1)), (9, 70, (2, 1, 0, 2)), (2, 17, (1, 1, 1, 1))])
+def test_depthwise_3x3_fma_chain(target, case):
+    """The SIMD targets' 3x3 stride-1 depthwise results are bit for bit the fused tap chain
+    in row-major order (which the rows-in-pairs kernel must keep)."""
+    if target == "base":
+        pytest.skip("the base target runs the generic kernel, another operation order")
+    h, wd, pads = case
+    rng = np.random.default_rng(28)
+    x = (rng.integers(-63, 64, size=(2, 4, h, wd)) / 8).astype(np.float32)
+    w = rng.uniform(0.5, 2.0, size=(4, 1, 3, 3)).astype(np.float32)
+    w *= np.where(rng.integers(0, 2, size=w.shape) == 1, 1, -1).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    got = run_conv(x, w, b, (1, 1), pads, (1, 1), 4)
+    want = chain_depthwise_f32(x, w, b, pads)
+    assert got.tobytes() == want.tobytes()
+
+
 def test_pool_simd_equals_base():
     """Every target gives the base target's results (max bit for bit, avg within rounding)."""
     rng = np.random.default_rng(24)

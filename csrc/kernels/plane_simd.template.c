@@ -9,6 +9,12 @@
  *                            (the first maximum stays; a NaN always replaces)
  *   CC_VLOAD_EVEN(p, lo, hi, f)  lane l = p[2 * l] where lo <= 2 * l < hi, else f;
  *                            only elements p[lo .. hi - 1] are read (hi <= 2 * CC_VW)
+ *   CC_VLOAD_EO(p, e, o)     e[l] = p[2 * l], o[l] = p[2 * l + 1] (2 * CC_VW elements read)
+ *   CC_EOM, CC_EO_MASK(lo, hi), CC_VLOAD_EOM(p, m, f, e, o)  the same with only the
+ *                            elements p[lo .. hi - 1] read, the others f; the masks m
+ *                            (type CC_EOM) made once by CC_EO_MASK
+ *   CC_VSHIFT1(a, b)         lanes a[1 ..], then b[0]
+ * (The base target has no SIMD plane kernels: its table lists the generic ones.)
  * The generic kernels (kernels.template.c) of this target are in scope and handle what
  * these do not: column strides other than 1, horizontal strides other than 1 and 2,
  * max pooling with indices.
@@ -198,6 +204,136 @@ CC_ALWAYS_INLINE int CC_KFN(dw_rows)(const cc_plane_geom *g, const TYPE *x, int6
     return 1;
 }
 
+/* 3x3 windows, stride 1, dilation 1: the taps read the input rows in place (the columns
+ * outside the input load as 0, the padding, as in the ring rows) with the nine weights
+ * held in registers, and CC_DW3_ROWS output rows at a time, so that each input row's three
+ * shifted loads serve every output row that uses them. Each output is the same chain as
+ * in dw_rows: from 0, one fused multiply-add per tap over the kernel rows inside the input
+ * in row-major order, then bias + chain; the results are identical. Only the first and
+ * last vectors of a row can reach past its sides (their lanes' bounds are made once per
+ * plane); 0 when more would (very narrow rows or wide padding: the caller falls back). */
+#ifndef CC_DW3_ROWS
+#define CC_DW3_ROWS 2
+#endif
+#define CC_DW3_EDGES 4
+
+/* One vector of output columns at ow for output rows oh0 .. oh0 + R - 1 whose windows all
+ * lie inside the input rows (R literal), or, with R == 1, one row whose kernel rows
+ * [i0, i1) do. xr: input row h0 + i0 at column ow - pad_left; lh: the lanes' bounds per
+ * tap when this vector reaches past the row's sides, else NULL. */
+CC_ALWAYS_INLINE void CC_KFN(dw3_vec)(const TYPE *xr, int64_t xs_h, const CC_V wr[9],
+                                      CC_V vbias, TYPE *yr, int64_t ys_h, int64_t cnt,
+                                      const int (*lh)[2], int64_t i0, int64_t i1, const int R)
+{
+    const CC_V zero = CC_VZERO();
+    CC_V acc[CC_DW3_ROWS];
+    CC_UNROLL
+    for (int o = 0; o < R; ++o) acc[o] = zero;
+    const int64_t nr = R == 1 ? i1 - i0 : R + 2;
+    for (int64_t r = 0; r < nr; ++r) {
+        const TYPE *p = xr + r * xs_h;
+        CC_V t[3];
+        CC_UNROLL
+        for (int j = 0; j < 3; ++j)
+            t[j] = lh ? CC_VLOADR(p + j, lh[j][0], lh[j][1], zero) : CC_VLOAD(p + j);
+        if (R == 1) {
+            const CC_V *wi = wr + 3 * (i0 + r);
+            acc[0] = CC_VFMA(wi[0], t[0], acc[0]);
+            acc[0] = CC_VFMA(wi[1], t[1], acc[0]);
+            acc[0] = CC_VFMA(wi[2], t[2], acc[0]);
+            continue;
+        }
+        /* output row o takes this input row as its kernel row r - o */
+        CC_UNROLL
+        for (int o = 0; o < R; ++o) {
+            const int64_t i = r - o;
+            if (i < 0 || i > 2) continue;
+            acc[o] = CC_VFMA(wr[3 * i], t[0], acc[o]);
+            acc[o] = CC_VFMA(wr[3 * i + 1], t[1], acc[o]);
+            acc[o] = CC_VFMA(wr[3 * i + 2], t[2], acc[o]);
+        }
+    }
+    CC_UNROLL
+    for (int o = 0; o < R; ++o) CC_KFN(store_run)(yr + o * ys_h, cnt, CC_VADD(vbias, acc[o]));
+}
+
+/* The vectors of output columns that reach past the input row's sides: the first n_left
+ * of the n edge ones, then the interior [v_lo, v_hi), then the rest; lohi: their lanes'
+ * bounds per tap. */
+typedef struct CC_FN(dw3_edges) {
+    int n, n_left;
+    int64_t v_lo, v_hi, ow[CC_DW3_EDGES];
+    int lohi[CC_DW3_EDGES][3][2];
+} CC_FN(dw3_edges);
+
+/* Output rows [oh, oh + R) (R literal, all their kernel rows inside the input) or, R == 1,
+ * one row taking kernel rows [i0, i1); xr: input row oh - pad_top + i0 at column -pad_left. */
+CC_ALWAYS_INLINE void CC_KFN(dw3_rows)(const TYPE *xr, int64_t xs_h, const CC_V wr[9], CC_V vbias,
+                                       TYPE *yr, int64_t OW, const CC_FN(dw3_edges) *ed,
+                                       int64_t i0, int64_t i1, const int R)
+{
+    for (int e = 0; e < ed->n_left; ++e)
+        CC_KFN(dw3_vec)(xr + ed->ow[e], xs_h, wr, vbias, yr + ed->ow[e], OW, OW - ed->ow[e],
+                        (const int(*)[2])ed->lohi[e], i0, i1, R);
+    for (int64_t ow = ed->v_lo; ow < ed->v_hi; ow += CC_VW)
+        CC_KFN(dw3_vec)(xr + ow, xs_h, wr, vbias, yr + ow, OW, OW - ow, NULL, i0, i1, R);
+    for (int e = ed->n_left; e < ed->n; ++e)
+        CC_KFN(dw3_vec)(xr + ed->ow[e], xs_h, wr, vbias, yr + ed->ow[e], OW, OW - ed->ow[e],
+                        (const int(*)[2])ed->lohi[e], i0, i1, R);
+}
+
+static int CC_KFN(dw3_s1)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, const TYPE *wv,
+                          TYPE bias, TYPE *y)
+{
+    const int64_t OH = g->out_h, OW = g->out_w, H = g->in_h, W = g->in_w;
+    const int64_t pl = g->pad_left, pt = g->pad_top, OWV = cc_round_up(OW, CC_VW);
+    const int R = CC_DW3_ROWS;
+    CC_FN(dw3_edges) ed;
+    ed.n = 0;
+    for (int64_t ow = 0; ow < OWV; ow += CC_VW) {
+        const int64_t c0 = ow - pl;
+        if (c0 >= 0 && c0 + 2 + CC_VW <= W) continue;
+        if (ed.n == CC_DW3_EDGES) return 0;
+        for (int j = 0; j < 3; ++j) {
+            const int64_t c = c0 + j;
+            const int lo = (int)cc_max64(0, cc_min64(CC_VW, -c));
+            ed.lohi[ed.n][j][0] = lo;
+            ed.lohi[ed.n][j][1] = (int)cc_max64(lo, cc_min64(CC_VW, W - c));
+        }
+        ed.ow[ed.n++] = ow;
+    }
+    /* the edges are a run at each end */
+    ed.n_left = 0;
+    while (ed.n_left < ed.n && ed.ow[ed.n_left] == (int64_t)ed.n_left * CC_VW) ++ed.n_left;
+    ed.v_lo = (int64_t)ed.n_left * CC_VW;
+    ed.v_hi = ed.n_left < ed.n ? ed.ow[ed.n_left] : OWV;
+    for (int e = ed.n_left; e < ed.n; ++e)
+        if (ed.ow[e] != ed.v_hi + (int64_t)(e - ed.n_left) * CC_VW) return 0;
+    CC_V wr[9];
+    for (int k = 0; k < 9; ++k) wr[k] = CC_VSET1(wv[k]);
+    const CC_V vbias = CC_VSET1(bias);
+    int64_t oh = 0;
+    while (oh < OH) {
+        const int64_t h0 = oh - pt;
+        TYPE *yr = y + oh * OW;
+        if (oh + R <= OH && h0 >= 0 && h0 + R + 2 <= H) {
+            CC_KFN(dw3_rows)(x + h0 * xs_h - pl, xs_h, wr, vbias, yr, OW, &ed, 0, 3, R);
+            oh += R;
+            continue;
+        }
+        int64_t i0, i1;
+        CC_KFN(rows_inside)(h0, 3, 1, H, &i0, &i1);
+        if (i0 < i1) {
+            CC_KFN(dw3_rows)(x + (h0 + i0) * xs_h - pl, xs_h, wr, vbias, yr, OW, &ed, i0, i1, 1);
+        } else { /* no kernel row inside: bias + 0 */
+            const CC_V vb = CC_VADD(vbias, CC_VZERO());
+            for (int64_t ow = 0; ow < OW; ow += CC_VW) CC_KFN(store_run)(yr + ow, OW - ow, vb);
+        }
+        ++oh;
+    }
+    return 1;
+}
+
 static void CC_KFN(dw_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
                                   int64_t xs_w, const TYPE *w, int64_t ws_h, int64_t ws_w,
                                   TYPE bias, TYPE *y)
@@ -208,8 +344,12 @@ static void CC_KFN(dw_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t
     if (xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2) && KH * KW <= CC_DW_MAX_TAPS) {
         for (int64_t i = 0; i < KH; ++i)
             for (int64_t j = 0; j < KW; ++j) wv[i * KW + j] = w[i * ws_h + j * ws_w];
-        done = g->stride_w == 1 ? CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 1)
-                                : CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 2);
+        if (KH == 3 && KW == 3 && g->stride_w == 1 && g->stride_h == 1 &&
+            g->dilation_h == 1 && g->dilation_w == 1)
+            done = CC_KFN(dw3_s1)(g, x, xs_h, wv, bias, y);
+        if (!done)
+            done = g->stride_w == 1 ? CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 1)
+                                    : CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 2);
     }
     if (!done) CC_KFN(dw_plane)(g, x, xs_h, xs_w, w, ws_h, ws_w, bias, y);
 }
@@ -267,11 +407,163 @@ CC_ALWAYS_INLINE int CC_KFN(max_rows)(const cc_plane_geom *g, const TYPE *xbase,
     return 1;
 }
 
+/* Windows 2 or 3 (KWC) columns wide moving by 2 columns, dilation 1: separable. Each input
+ * row's horizontal window maxima are made once (the row is loaded as pairs of vectors split
+ * into its even and odd columns: a window's columns are even, odd, and, 3 wide, the next
+ * even, which is the even vector moved by one lane) and kept for every output row whose
+ * window takes that row; an output is then the maximum of its window's row maxima. Taken
+ * in order with CC_VSEL_MAX (strictly greater replaces, a NaN always does), this gives
+ * what the row-major tap order gives: the last NaN of the window if there is one, else
+ * the window's first maximum (first row holding it, first column in that row). Columns
+ * outside the input load as -inf, kernel rows outside it are skipped, as in max_rows.
+ * The rows are read in place. 3 rows moving by 2 (the usual 3x3 stride-2 pooling) take
+ * one window's two new rows together, their maxima staying in registers, and keep only the
+ * last one's for the window below. 0 when the row maxima do not fit or more vectors than
+ * CC_EO_EDGES reach past the sides (the caller falls back). */
+
+/* The vectors of a row that reach past its sides: the first n_left ones and those from
+ * k_right on, with the masks of their loads (at most CC_EO_EDGES, which covers padding up
+ * to 2 * CC_VW - 1 on each side). */
+#define CC_EO_EDGES 4
+typedef struct CC_FN(eo_edges) {
+    int64_t W, pl, n_left, k_right;
+    CC_EOM m[CC_EO_EDGES];
+} CC_FN(eo_edges);
+
+/* The even and odd columns of output vector k's windows (columns 2 * k * CC_VW - pl ...). */
+CC_ALWAYS_INLINE void CC_KFN(eo_at)(const TYPE *xr, int64_t k, const CC_FN(eo_edges) *ed,
+                                    CC_V ninf, CC_V *e, CC_V *o)
+{
+    const TYPE *p = xr + 2 * k * CC_VW - ed->pl;
+    if (k >= ed->n_left && k < ed->k_right) {
+        CC_VLOAD_EO(p, *e, *o);
+    } else {
+        const int64_t i = k < ed->n_left ? k : ed->n_left + k - ed->k_right;
+        CC_VLOAD_EOM(p, ed->m[i], ninf, *e, *o);
+    }
+}
+
+/* The horizontal window maxima of output vector k of a row. KWC == 3: (*e, *o) hold
+ * vector k's columns on entry and the next vector's on return (past the last vector, only
+ * the even column that its windows take). */
+CC_ALWAYS_INLINE CC_V CC_KFN(hmax_step)(const TYPE *xr, int64_t k, int64_t nk,
+                                        const CC_FN(eo_edges) *ed, CC_V ninf, CC_V *e, CC_V *o,
+                                        const int KWC)
+{
+    if (KWC == 2) {
+        CC_KFN(eo_at)(xr, k, ed, ninf, e, o);
+        return CC_VSEL_MAX(*o, *e); /* e: the first tap replaces the -inf start */
+    }
+    CC_V en, on = ninf;
+    if (k + 1 < nk) {
+        CC_KFN(eo_at)(xr, k + 1, ed, ninf, &en, &on);
+    } else {
+        const int64_t c = 2 * (k + 1) * CC_VW - ed->pl;
+        en = c >= 0 && c < ed->W ? CC_VSET1(xr[c]) : ninf;
+    }
+    const CC_V m = CC_VSEL_MAX(CC_VSHIFT1(*e, en), CC_VSEL_MAX(*o, *e));
+    *e = en;
+    *o = on;
+    return m;
+}
+
+static int CC_KFN(max_s2)(const cc_plane_geom *g, const TYPE *xbase, const cc_plane_range *rg,
+                          TYPE *ybase, const int KWC)
+{
+    const int64_t OH = g->out_h, OW = g->out_w, H = g->in_h, W = g->in_w, KH = g->kernel_h;
+    const int64_t OWV = cc_round_up(OW, CC_VW), xs_h = rg->xs_h, pl = g->pad_left;
+    CC_ALIGN64 TYPE hbuf[CC_RING_ELEMS];
+    int64_t tag[CC_RING_SLOTS];
+    const TYPE *rows[CC_RING_SLOTS];
+    /* the row maxima of input row ih are kept in slot ih % KH: the KH rows of a window are
+     * in distinct slots */
+    if (KH > CC_RING_SLOTS || OW > CC_RING_ELEMS || KH * OWV > CC_RING_ELEMS) return 0;
+    const int64_t nk = OWV / CC_VW;
+    CC_FN(eo_edges) ed;
+    ed.W = W;
+    ed.pl = pl;
+    ed.n_left = 0;
+    ed.k_right = nk;
+    int n_edge = 0;
+    for (int64_t k = 0; k < nk; ++k) {
+        const int64_t c0 = 2 * k * CC_VW - pl;
+        if (c0 >= 0 && c0 + 2 * CC_VW <= W) { /* inside: the run [n_left, k_right) */
+            if (ed.k_right < nk) return 0;
+            continue;
+        }
+        if (n_edge == CC_EO_EDGES) return 0;
+        const int64_t lo = cc_max64(0, cc_min64(2 * CC_VW, -c0));
+        const int64_t hi = cc_max64(lo, cc_min64(2 * CC_VW, W - c0));
+        ed.m[n_edge++] = CC_EO_MASK((int)lo, (int)hi);
+        if (k == ed.n_left) ++ed.n_left;
+        else if (ed.k_right == nk) ed.k_right = k;
+    }
+    const CC_V ninf = CC_VSET1(-(TYPE)INFINITY);
+    const int fuse = KH == 3 && g->stride_h == 2;
+    for (int64_t t = rg->first; t < rg->first + rg->count; ++t) {
+        const TYPE *x = xbase + (t / rg->channels) * rg->xs_n + (t % rg->channels) * rg->xs_c;
+        TYPE *y = ybase + t * OH * OW;
+        for (int64_t s = 0; s < KH; ++s) tag[s] = -1;
+        for (int64_t oh = 0; oh < OH; ++oh) {
+            TYPE *CC_RESTRICT yr = y + oh * OW;
+            const int64_t h0 = oh * g->stride_h - g->pad_top;
+            int64_t i0, i1;
+            CC_KFN(rows_inside)(h0, KH, 1, H, &i0, &i1);
+            if (fuse && i0 == 0 && i1 == 3 && tag[h0 % 3] == h0) {
+                /* 3 rows, the first one's maxima kept from the window above: the other two
+                 * are made here, the last one kept for the window below */
+                const TYPE *x1 = x + (h0 + 1) * xs_h, *x2 = x1 + xs_h;
+                const TYPE *h0r = hbuf + (h0 % 3) * OWV;
+                TYPE *h2r = hbuf + ((h0 + 2) % 3) * OWV;
+                CC_V e1 = ninf, o1 = ninf, e2 = ninf, o2 = ninf;
+                if (KWC == 3) {
+                    CC_KFN(eo_at)(x1, 0, &ed, ninf, &e1, &o1);
+                    CC_KFN(eo_at)(x2, 0, &ed, ninf, &e2, &o2);
+                }
+                for (int64_t k = 0; k < nk; ++k) {
+                    const int64_t ow = k * CC_VW;
+                    const CC_V m1 = CC_KFN(hmax_step)(x1, k, nk, &ed, ninf, &e1, &o1, KWC);
+                    const CC_V m2 = CC_KFN(hmax_step)(x2, k, nk, &ed, ninf, &e2, &o2, KWC);
+                    CC_VSTORE(h2r + ow, m2);
+                    CC_KFN(store_run)(yr + ow, OW - ow,
+                                      CC_VSEL_MAX(m2, CC_VSEL_MAX(m1, CC_VLOAD(h0r + ow))));
+                }
+                tag[(h0 + 2) % 3] = h0 + 2;
+                continue;
+            }
+            for (int64_t i = i0; i < i1; ++i) {
+                const int64_t ih = h0 + i, s = ih % KH;
+                TYPE *h = hbuf + s * OWV;
+                if (tag[s] != ih) {
+                    const TYPE *xr = x + ih * xs_h;
+                    CC_V e = ninf, o = ninf;
+                    if (KWC == 3) CC_KFN(eo_at)(xr, 0, &ed, ninf, &e, &o);
+                    for (int64_t k = 0; k < nk; ++k)
+                        CC_VSTORE(h + k * CC_VW, CC_KFN(hmax_step)(xr, k, nk, &ed, ninf, &e, &o, KWC));
+                    tag[s] = ih;
+                }
+                rows[i - i0] = h;
+            }
+            const int64_t nr = i1 - i0;
+            for (int64_t ow = 0; ow < OW; ow += CC_VW) {
+                CC_V m = ninf;
+                if (nr > 0) m = CC_VLOAD(rows[0] + ow); /* replaces the -inf start */
+                for (int64_t r = 1; r < nr; ++r) m = CC_VSEL_MAX(CC_VLOAD(rows[r] + ow), m);
+                CC_KFN(store_run)(yr + ow, OW - ow, m);
+            }
+        }
+    }
+    return 1;
+}
+
 static void CC_KFN(max_plane_simd)(const cc_plane_geom *g, const TYPE *x,
                                    const cc_plane_range *r, TYPE *y, int64_t *indices)
 {
     int done = 0;
-    if (!indices && r->xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2))
+    if (!indices && r->xs_w == 1 && g->stride_w == 2 && g->dilation_w == 1 &&
+        g->dilation_h == 1 && (g->kernel_w == 2 || g->kernel_w == 3))
+        done = g->kernel_w == 3 ? CC_KFN(max_s2)(g, x, r, y, 3) : CC_KFN(max_s2)(g, x, r, y, 2);
+    if (!done && !indices && r->xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2))
         done = g->stride_w == 1 ? CC_KFN(max_rows)(g, x, r, y, 1)
                                 : CC_KFN(max_rows)(g, x, r, y, 2);
     if (!done) CC_KFN(max_plane)(g, x, r, y, indices);

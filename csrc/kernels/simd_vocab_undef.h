@@ -19,6 +19,11 @@
 #undef CC_VDIV
 #undef CC_VSEL_MAX
 #undef CC_VLOAD_EVEN
+#undef CC_VLOAD_EO
+#undef CC_VLOAD_EOM
+#undef CC_EOM
+#undef CC_EO_MASK
+#undef CC_VSHIFT1
 #undef CC_VMUL
 #undef CC_VLOADR
 #undef CC_VTRANSPOSE

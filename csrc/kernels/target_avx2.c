@@ -58,6 +58,63 @@ CC_INLINE __m256d cc_even_f64__avx2(const double *p, int lo, int hi, __m256d fil
     /* [a0 b0 | a2 b2] -> [a0 a2 b0 b2] */
     return _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xD8);
 }
+/* Even/odd split of the 2 * 8 / 4 elements at p: e[l] = p[2 * l], o[l] = p[2 * l + 1]. The
+ * masked form reads only the elements in [lo, hi) of its cc_eom (made once by eo_mask),
+ * the others are fill. */
+typedef struct cc_eom__avx2 {
+    __m256i a, b;
+} cc_eom__avx2;
+CC_INLINE cc_eom__avx2 cc_eo_mask_f32__avx2(int lo, int hi)
+{
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i vlo = _mm256_set1_epi32(lo - 1), vhi = _mm256_set1_epi32(hi);
+    const __m256i iota8 = _mm256_add_epi32(iota, _mm256_set1_epi32(8));
+    cc_eom__avx2 m;
+    m.a = _mm256_and_si256(_mm256_cmpgt_epi32(vhi, iota), _mm256_cmpgt_epi32(iota, vlo));
+    m.b = _mm256_and_si256(_mm256_cmpgt_epi32(vhi, iota8), _mm256_cmpgt_epi32(iota8, vlo));
+    return m;
+}
+CC_INLINE cc_eom__avx2 cc_eo_mask_f64__avx2(int lo, int hi)
+{
+    const __m256i iota = _mm256_setr_epi64x(0, 1, 2, 3);
+    const __m256i vlo = _mm256_set1_epi64x(lo - 1), vhi = _mm256_set1_epi64x(hi);
+    const __m256i iota4 = _mm256_add_epi64(iota, _mm256_set1_epi64x(4));
+    cc_eom__avx2 m;
+    m.a = _mm256_and_si256(_mm256_cmpgt_epi64(vhi, iota), _mm256_cmpgt_epi64(iota, vlo));
+    m.b = _mm256_and_si256(_mm256_cmpgt_epi64(vhi, iota4), _mm256_cmpgt_epi64(iota4, vlo));
+    return m;
+}
+CC_INLINE __m256 cc_loadm_f32__avx2(const float *p, __m256i m, __m256 fill)
+{
+    return _mm256_blendv_ps(fill, _mm256_maskload_ps(p, m), _mm256_castsi256_ps(m));
+}
+CC_INLINE __m256d cc_loadm_f64__avx2(const double *p, __m256i m, __m256d fill)
+{
+    return _mm256_blendv_pd(fill, _mm256_maskload_pd(p, m), _mm256_castsi256_pd(m));
+}
+CC_INLINE void cc_eo_f32__avx2(__m256 a, __m256 b, __m256 *e, __m256 *o)
+{
+    /* [a0 a2 b0 b2 | a4 a6 b4 b6] -> [a0 a2 a4 a6 b0 b2 b4 b6], the odd ones likewise */
+    *e = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+    *o = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+}
+CC_INLINE void cc_eo_f64__avx2(__m256d a, __m256d b, __m256d *e, __m256d *o)
+{
+    /* [a0 b0 | a2 b2] -> [a0 a2 b0 b2], the odd ones likewise */
+    *e = _mm256_permute4x64_pd(_mm256_unpacklo_pd(a, b), 0xD8);
+    *o = _mm256_permute4x64_pd(_mm256_unpackhi_pd(a, b), 0xD8);
+}
+/* Lanes a[1 ..], then b[0]. */
+CC_INLINE __m256 cc_shift1_f32__avx2(__m256 a, __m256 b)
+{
+    const __m256 t = _mm256_permute2f128_ps(a, b, 0x21); /* [a4 .. a7 b0 .. b3] */
+    return _mm256_castsi256_ps(_mm256_alignr_epi8(_mm256_castps_si256(t), _mm256_castps_si256(a), 4));
+}
+CC_INLINE __m256d cc_shift1_f64__avx2(__m256d a, __m256d b)
+{
+    const __m256d t = _mm256_permute2f128_pd(a, b, 0x21); /* [a2 a3 b0 b1] */
+    return _mm256_shuffle_pd(a, t, 0x5);
+}
 /* s / d from r = RN(1 / d): q = s * r corrected once by the exact remainder s - q * d;
  * where s is not finite the remainder is NaN and q itself is the answer. */
 CC_INLINE __m256 cc_quot_f32__avx2(__m256 s, __m256 d, __m256 r)
@@ -70,15 +127,15 @@ CC_INLINE __m256d cc_quot_f64__avx2(__m256d s, __m256d d, __m256d r)
     const __m256d q = _mm256_mul_pd(s, r), rem = _mm256_fnmadd_pd(q, d, s);
     return _mm256_blendv_pd(_mm256_fmadd_pd(rem, r, q), q, _mm256_cmp_pd(rem, rem, _CMP_UNORD_Q));
 }
+/* max(v, cur) is v > cur ? v : cur (cur on ties and where either is NaN): the rule except
+ * where v is NaN, whose lanes take v. */
 CC_INLINE __m256 cc_selmax_f32__avx2(__m256 v, __m256 cur)
 {
-    const __m256 m = _mm256_or_ps(_mm256_cmp_ps(v, cur, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-    return _mm256_blendv_ps(cur, v, m);
+    return _mm256_blendv_ps(_mm256_max_ps(v, cur), v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
 }
 CC_INLINE __m256d cc_selmax_f64__avx2(__m256d v, __m256d cur)
 {
-    const __m256d m = _mm256_or_pd(_mm256_cmp_pd(v, cur, _CMP_GT_OQ), _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
-    return _mm256_blendv_pd(cur, v, m);
+    return _mm256_blendv_pd(_mm256_max_pd(v, cur), v, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
 }
 
 /* In-register transpose of 8 rows of 8 floats: r[i] lane j -> r[j] lane i. */
@@ -128,6 +185,12 @@ CC_INLINE void cc_tr8_f32__avx2(__m256 r[8])
 #define CC_VMUL(a, b) _mm256_mul_ps(a, b)
 #define CC_VLOADR(p, lo, hi, f) cc_loadr_f32__avx2(p, lo, hi, f)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx2(p, lo, hi, f)
+#define CC_EOM cc_eom__avx2
+#define CC_EO_MASK(lo, hi) cc_eo_mask_f32__avx2(lo, hi)
+#define CC_VLOAD_EO(p, e, o) cc_eo_f32__avx2(_mm256_loadu_ps(p), _mm256_loadu_ps((p) + 8), &(e), &(o))
+#define CC_VLOAD_EOM(p, m, f, e, o)                                                          \
+    cc_eo_f32__avx2(cc_loadm_f32__avx2(p, (m).a, f), cc_loadm_f32__avx2((p) + 8, (m).b, f), &(e), &(o))
+#define CC_VSHIFT1(a, b) cc_shift1_f32__avx2(a, b)
 #define CC_VTRANSPOSE(r) cc_tr8_f32__avx2(r)
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
@@ -160,6 +223,12 @@ CC_INLINE void cc_tr8_f32__avx2(__m256 r[8])
 #define CC_VMUL(a, b) _mm256_mul_pd(a, b)
 #define CC_VLOADR(p, lo, hi, f) cc_loadr_f64__avx2(p, lo, hi, f)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f64__avx2(p, lo, hi, f)
+#define CC_EOM cc_eom__avx2
+#define CC_EO_MASK(lo, hi) cc_eo_mask_f64__avx2(lo, hi)
+#define CC_VLOAD_EO(p, e, o) cc_eo_f64__avx2(_mm256_loadu_pd(p), _mm256_loadu_pd((p) + 4), &(e), &(o))
+#define CC_VLOAD_EOM(p, m, f, e, o)                                                          \
+    cc_eo_f64__avx2(cc_loadm_f64__avx2(p, (m).a, f), cc_loadm_f64__avx2((p) + 4, (m).b, f), &(e), &(o))
+#define CC_VSHIFT1(a, b) cc_shift1_f64__avx2(a, b)
 #include "gemm_simd.template.c"
 #include "plane_simd.template.c"
 #include "wgrad_simd.template.c"

@@ -56,6 +56,34 @@ CC_INLINE __m512d cc_even_f64__avx512(const double *p, int lo, int hi, __m512d f
     const __m512d b = _mm512_mask_loadu_pd(fill, CC_RANGE8(lo1, hi1 > lo1 ? hi1 : lo1), p + 8);
     return _mm512_permutex2var_pd(a, even, b);
 }
+/* Even/odd split of the 2 * 16 / 8 elements at p: e[l] = p[2 * l], o[l] = p[2 * l + 1]. The
+ * masked form reads only the elements in [lo, hi) of its cc_eom (made once by eo_mask),
+ * the others are fill. */
+typedef struct cc_eom__avx512 {
+    unsigned a, b;
+} cc_eom__avx512;
+CC_INLINE cc_eom__avx512 cc_eo_mask__avx512(int vw, int lo, int hi)
+{
+    const int lo0 = lo < vw ? lo : vw, hi0 = hi < vw ? hi : vw;
+    const int lo1 = lo > vw ? lo - vw : 0, hi1 = hi > vw ? hi - vw : 0;
+    cc_eom__avx512 m;
+    m.a = ((1u << (hi0 > lo0 ? hi0 : lo0)) - 1u) & ~((1u << lo0) - 1u);
+    m.b = ((1u << (hi1 > lo1 ? hi1 : lo1)) - 1u) & ~((1u << lo1) - 1u);
+    return m;
+}
+CC_INLINE void cc_eo_f32__avx512(__m512 a, __m512 b, __m512 *e, __m512 *o)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                           28, 30);
+    *e = _mm512_permutex2var_ps(a, even, b);
+    *o = _mm512_permutex2var_ps(a, _mm512_add_epi32(even, _mm512_set1_epi32(1)), b);
+}
+CC_INLINE void cc_eo_f64__avx512(__m512d a, __m512d b, __m512d *e, __m512d *o)
+{
+    const __m512i even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+    *e = _mm512_permutex2var_pd(a, even, b);
+    *o = _mm512_permutex2var_pd(a, _mm512_add_epi64(even, _mm512_set1_epi64(1)), b);
+}
 /* s / d from r = RN(1 / d): q = s * r corrected once by the exact remainder s - q * d;
  * where s is not finite the remainder is NaN and q itself is the answer. */
 CC_INLINE __m512 cc_quot_f32__avx512(__m512 s, __m512 d, __m512 r)
@@ -98,15 +126,15 @@ CC_INLINE void cc_tr16_f32__avx512(__m512 r[16])
         r[12 + m] = _mm512_shuffle_f32x4(s1, s3, 0xDD);
     }
 }
+/* max(v, cur) is v > cur ? v : cur (cur on ties and where either is NaN): the rule except
+ * where v is NaN, whose lanes keep v. */
 CC_INLINE __m512 cc_selmax_f32__avx512(__m512 v, __m512 cur)
 {
-    const __mmask16 m = _mm512_cmp_ps_mask(v, cur, _CMP_GT_OQ) | _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-    return _mm512_mask_blend_ps(m, cur, v);
+    return _mm512_mask_max_ps(v, _mm512_cmp_ps_mask(v, v, _CMP_ORD_Q), v, cur);
 }
 CC_INLINE __m512d cc_selmax_f64__avx512(__m512d v, __m512d cur)
 {
-    const __mmask8 m = _mm512_cmp_pd_mask(v, cur, _CMP_GT_OQ) | _mm512_cmp_pd_mask(v, v, _CMP_UNORD_Q);
-    return _mm512_mask_blend_pd(m, cur, v);
+    return _mm512_mask_max_pd(v, _mm512_cmp_pd_mask(v, v, _CMP_ORD_Q), v, cur);
 }
 
 /* Lane sums in one fixed tree (halves, then quarters, ...): the same order on every call
@@ -151,6 +179,14 @@ CC_INLINE double cc_hsum_f64__avx512(__m512d v)
 #define CC_VMUL(a, b) _mm512_mul_ps(a, b)
 #define CC_VLOADR(p, lo, hi, f) _mm512_mask_loadu_ps(f, CC_RANGE16(lo, hi), p)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f32__avx512(p, lo, hi, f)
+#define CC_EOM cc_eom__avx512
+#define CC_EO_MASK(lo, hi) cc_eo_mask__avx512(16, lo, hi)
+#define CC_VLOAD_EO(p, e, o) cc_eo_f32__avx512(_mm512_loadu_ps(p), _mm512_loadu_ps((p) + 16), &(e), &(o))
+#define CC_VLOAD_EOM(p, m, f, e, o)                                                          \
+    cc_eo_f32__avx512(_mm512_mask_loadu_ps(f, (__mmask16)(m).a, p),                          \
+                      _mm512_mask_loadu_ps(f, (__mmask16)(m).b, (p) + 16), &(e), &(o))
+#define CC_VSHIFT1(a, b) \
+    _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(b), _mm512_castps_si512(a), 1))
 #define CC_VTRANSPOSE(r) cc_tr16_f32__avx512(r)
 #define CC_VHSUM(v) cc_hsum_f32__avx512(v)
 #define CC_TAIL_MR CC_TAIL_ROWS
@@ -186,6 +222,14 @@ CC_INLINE double cc_hsum_f64__avx512(__m512d v)
 #define CC_VMUL(a, b) _mm512_mul_pd(a, b)
 #define CC_VLOADR(p, lo, hi, f) _mm512_mask_loadu_pd(f, CC_RANGE8(lo, hi), p)
 #define CC_VLOAD_EVEN(p, lo, hi, f) cc_even_f64__avx512(p, lo, hi, f)
+#define CC_EOM cc_eom__avx512
+#define CC_EO_MASK(lo, hi) cc_eo_mask__avx512(8, lo, hi)
+#define CC_VLOAD_EO(p, e, o) cc_eo_f64__avx512(_mm512_loadu_pd(p), _mm512_loadu_pd((p) + 8), &(e), &(o))
+#define CC_VLOAD_EOM(p, m, f, e, o)                                                          \
+    cc_eo_f64__avx512(_mm512_mask_loadu_pd(f, (__mmask8)(m).a, p),                           \
+                      _mm512_mask_loadu_pd(f, (__mmask8)(m).b, (p) + 8), &(e), &(o))
+#define CC_VSHIFT1(a, b) \
+    _mm512_castsi512_pd(_mm512_alignr_epi64(_mm512_castpd_si512(b), _mm512_castpd_si512(a), 1))
 #define CC_VHSUM(v) cc_hsum_f64__avx512(v)
 #define CC_TAIL_MR CC_TAIL_ROWS
 #define CC_TAIL_NV 3
