@@ -499,7 +499,7 @@ static int CC_KFN(max_s2)(const cc_plane_geom *g, const TYPE *xbase, const cc_pl
         else if (ed.k_right == nk) ed.k_right = k;
     }
     const CC_V ninf = CC_VSET1(-(TYPE)INFINITY);
-    const int fuse = KH == 3 && g->stride_h == 2;
+    const int fuse = KH == 3 && g->stride_h == 2, pair = KH == 2 && g->stride_h == 2;
     for (int64_t t = rg->first; t < rg->first + rg->count; ++t) {
         const TYPE *x = xbase + (t / rg->channels) * rg->xs_n + (t % rg->channels) * rg->xs_c;
         TYPE *y = ybase + t * OH * OW;
@@ -529,6 +529,22 @@ static int CC_KFN(max_s2)(const cc_plane_geom *g, const TYPE *xbase, const cc_pl
                                       CC_VSEL_MAX(m2, CC_VSEL_MAX(m1, CC_VLOAD(h0r + ow))));
                 }
                 tag[(h0 + 2) % 3] = h0 + 2;
+                continue;
+            }
+            if (pair && i0 == 0 && i1 == 2) {
+                /* 2 rows moving by 2 (2x2 stride 2): windows share no row, so both rows'
+                 * maxima stay in registers */
+                const TYPE *x1 = x + h0 * xs_h, *x2 = x1 + xs_h;
+                CC_V e1 = ninf, o1 = ninf, e2 = ninf, o2 = ninf;
+                if (KWC == 3) {
+                    CC_KFN(eo_at)(x1, 0, &ed, ninf, &e1, &o1);
+                    CC_KFN(eo_at)(x2, 0, &ed, ninf, &e2, &o2);
+                }
+                for (int64_t k = 0; k < nk; ++k) {
+                    const CC_V m1 = CC_KFN(hmax_step)(x1, k, nk, &ed, ninf, &e1, &o1, KWC);
+                    const CC_V m2 = CC_KFN(hmax_step)(x2, k, nk, &ed, ninf, &e2, &o2, KWC);
+                    CC_KFN(store_run)(yr + k * CC_VW, OW - k * CC_VW, CC_VSEL_MAX(m2, m1));
+                }
                 continue;
             }
             for (int64_t i = i0; i < i1; ++i) {
