@@ -298,19 +298,21 @@ static int wino_weights_vs_copy(const float *w, const int64_t ws[4], const int64
  * the GEMMs, per block of output channels:
  *   1. V[n][xi][tile][c] (16 positions) for a round of images, each tile row from a
  *      channel-last copy of its 4 padded input rows (parallel over tile rows);
- *   2. tasks (output-channel block, range of tile rows): a task transforms its block's
- *      filters (U = G g G^T, output channels in the lanes: the block's weights transposed
- *      16 input channels at a time, then wino2_filter) into a buffer that stays in L2;
- *      then per image and block of tile rows, 16 GEMMs M[xi] (tiles x block) = V[xi]
- *      (tiles x C) * U[xi] (C x block) on the forward path's strided-A micro-kernels, the
- *      output transform (plus bias) into a channel-last copy of those output rows, and a
- *      transposing copy into y.
- * The filters are read once per call and their transform is never written out whole
- * (16/9 of the weights, which a per-position GEMM would stream from memory). 16
- * multiplications per 4 outputs and input channel instead of 36 (2.25x fewer). Every output
- * element is one fixed sequence of operations (the GEMM's reduction over C is never split),
- * whatever the threads. Accuracy: see tests/test_winograd.py (points 0, +-1: about 1e-7
- * relative, close to the direct sum). */
+ *   2. tasks (output-channel block, range of tile rows), each over the input channels in
+ *      chunks: the chunk's filters of the block transformed (U = G g G^T, output channels
+ *      in the lanes: the weights transposed 16 input channels at a time, then
+ *      wino2_filter) into a buffer that stays in L2, then the chunk's 16 GEMMs M[xi]
+ *      (tiles x block) += V[xi] (tiles x chunk) * U[xi] (chunk x block) for every image of
+ *      the round, on the forward path's strided-A micro-kernels; after the last chunk, the
+ *      output transform (plus bias) into a channel-last copy of two output rows at a
+ *      time, and a transposing copy into y.
+ * The filters are read once per call (once per image round and tile-row range) and their
+ * transform is never written out whole (16/9 of the weights, which a per-position GEMM
+ * would stream from memory). 16 multiplications per 4 outputs and input channel instead of
+ * 36 (2.25x fewer). Every output element is one fixed sequence of operations: the
+ * micro-kernels resume each chain from M, so the chunks do not reorder the sum over C,
+ * and no choice here changes it with the threads. Accuracy: tests/test_winograd.py (points
+ * 0, +-1: about 5e-7 relative, like the direct sum). */
 #define CC_WINO2_V_BYTES ((int64_t)8 * 1024 * 1024) /* V of a round of images */
 #ifndef CC_WINO2_M_BYTES
 #define CC_WINO2_M_BYTES ((int64_t)1024 * 1024) /* M of one task */
@@ -330,13 +332,13 @@ static void wino2_filters(const cc_kernels *kern, const float *w, const int64_t 
                           int64_t c0, int64_t c1, int64_t k0, int64_t kn, int64_t width,
                           float *gt, float *u)
 {
-    const int dense = wst[3] == 1 && wst[2] == 3 && (c1 - c0 == 1 || wst[1] == 9);
     if (kn < width) /* lanes past the last channel: zero (their columns are never stored) */
         memset(gt, 0, sizeof(float) * (size_t)(9 * CC_WINO2_CB * width));
     for (int64_t cb = c0; cb < c1; cb += CC_WINO2_CB) {
         const int64_t cn = cc_min64(CC_WINO2_CB, c1 - cb);
-        if (dense) {
-            kern->wino_f32.tr(w + k0 * wst[0] + cb * 9, wst[0], kn, cn * 9, gt, width);
+        /* the step's taps consecutive in each filter: one transposing copy */
+        if (wst[3] == 1 && wst[2] == 3 && (cn == 1 || wst[1] == 9)) {
+            kern->wino_f32.tr(w + k0 * wst[0] + cb * wst[1], wst[0], kn, cn * 9, gt, width);
         } else {
             for (int64_t k = 0; k < kn; ++k)
                 for (int64_t c = 0; c < cn; ++c)
@@ -403,7 +405,6 @@ static cc_status wino2_conv(const cc_conv2d_desc *d, const float *x, const int64
     if (bias_c)
         for (int64_t k = 0; k < kvec * vw; ++k) bias_c[k] = k < K ? bias[k * bias_stride] : 0.0f;
     float *const tbuf = v + v_elems;
-    (void)nt;
     for (int64_t n0 = 0; n0 < N; n0 += round) {
         const int64_t nr = cc_min64(round, N - n0);
         int64_t job;

@@ -236,6 +236,19 @@ def test_f2_strided_weights_and_views(simd_target, winograd):
     assert np.array_equal(y, y_dense)
 
 
+def test_f2_one_channel_step_of_strided_weights(winograd):
+    """481 input channels: the filter transform's last step is one channel (on AVX-512,
+    chunks of 96); weights every other channel of a larger array, so that step must take
+    the channel stride, not the dense one."""
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((1, 481, 14, 14), dtype=np.float32)
+    w = rng.standard_normal((32, 962, 3, 3), dtype=np.float32)[:, ::2]
+    y, y_gemm = run_both(x, w, padding=1)
+    assert not np.array_equal(y, y_gemm), "the Winograd path was not taken"
+    assert rel_l2(y, ref_conv2d(x, w, padding=1)) <= F2_BOUND
+    assert_same_bits(y, run_both(x, np.ascontiguousarray(w), padding=1)[0])
+
+
 @pytest.mark.parametrize("n", [1, 3])
 def test_f2_bitwise_across_threads_and_batch_rows(winograd, restore_threads, n):
     """Bit-equal for any thread count (the output-channel blocks follow the threads), and
