@@ -285,3 +285,45 @@ def test_f2_input_gradient(winograd):
     dy = rng.standard_normal((1, 160, 14, 14), dtype=np.float32)
     dx, _, _ = convcore.conv2d_backward(dy, x, w, padding=1, weight_grad=False, bias_grad=False)
     assert rel_l2(dx, ref_backward(dy, x, w, padding=1)[0]) <= F2_BOUND
+
+
+def _layout(a, kind):
+    """The same values as a, laid out as kind (a view or a copy; never the input array)."""
+    if kind == "dense":
+        return a.copy()
+    if kind == "fortran":
+        return np.asfortranarray(a)
+    if kind == "reversed":  # negative strides on every axis
+        return np.ascontiguousarray(a[::-1, ::-1, ::-1, ::-1])[::-1, ::-1, ::-1, ::-1]
+    big = np.zeros((a.shape[0], 2 * a.shape[1]) + a.shape[2:], a.dtype)  # channel step 2
+    big[:, ::2] = a
+    return big[:, ::2]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_f2_random_shapes_and_layouts(winograd, seed):
+    """Random F(2x2) calls: channel counts from 32 to 600 (every chunk and block split),
+    planes of at least 40 tiles, asymmetric padding, batch 1 to 3, bias or none, and input
+    and weights in any of four layouts; within the bound of the float64 reference, and the
+    same bits as the dense call."""
+    rng = np.random.default_rng(100 + seed)
+    while True:
+        c, k = int(rng.integers(32, 601)), int(rng.integers(32, 321))
+        if not f4_fits(c, k):
+            break
+    pads = tuple(int(v) for v in rng.integers(0, 3, size=4))
+    h, w_ = (int(v) for v in rng.integers(11, 21, size=2))
+    oh, ow = h + pads[0] + pads[1] - 2, w_ + pads[2] + pads[3] - 2
+    n = int(rng.integers(1, 4))
+    x = rng.standard_normal((n, c, h, w_), dtype=np.float32)
+    w = rng.standard_normal((k, c, 3, 3), dtype=np.float32)
+    b = rng.standard_normal(k, dtype=np.float32) if seed % 2 else None
+    padding = ((pads[0], pads[1]), (pads[2], pads[3]))
+    kinds = ["dense", "fortran", "reversed", "channel_step"]
+    xv, wv = _layout(x, kinds[seed % 4]), _layout(w, kinds[(seed // 4 + 1) % 4])
+    y = convcore.conv2d(xv, wv, b, padding=padding)
+    want = ref_conv2d(x, w, b, padding=padding)
+    msg = f"n={n} c={c} k={k} h={h} w={w_} pads={pads} tiles={((oh + 1) // 2) * ((ow + 1) // 2)}"
+    assert rel_l2(y, want) <= F2_BOUND, msg
+    assert_same_bits(y, convcore.conv2d(x, w, b, padding=padding))
+    assert np.array_equal(xv, x) and np.array_equal(wv, w)
