@@ -11,11 +11,15 @@ int cc_get_winograd(void);
 
 /* 1 when cc_winograd_conv_f32 takes this (already validated) call: Winograd is enabled, the active target
  * has the transforms, groups 1, 3x3, stride 1, dilation 1, enough channels, and output tiles
- * mostly inside the output. F(4x4) where its transformed filters fit in cache; else F(2x2)
- * with at least 32 channels in and out and 40 tiles per image. Independent of the batch
- * size and the threads. */
+ * mostly inside the output. F(4x4) where its transformed filters fit in cache, or fit the
+ * last-level cache with at least 96 input channels and 40 tiles of 4x4 per image; else
+ * F(2x2) with at least 32 channels in and out and 40 tiles of 2x2 per image. Independent
+ * of the batch size and the threads. */
 int cc_winograd_applies(const cc_conv2d_desc *d, const int64_t xs[4], const int64_t ws[4],
                         const int64_t ys[4]);
+/* The output tile of the variant that takes it: 4 (F(4x4)), 2 (F(2x2)) or 0 (none). */
+int cc_winograd_tile(const cc_conv2d_desc *d, const int64_t xs[4], const int64_t ws[4],
+                     const int64_t ys[4]);
 
 /* A caller's cache of transformed filters (a layer keeps one across calls), in memory the
  * caller owns:

@@ -13,6 +13,7 @@ import convcore
 from helpers import assert_same_bits
 from reference import conv2d as ref_conv2d
 from reference import conv2d_backward as ref_backward
+from reference import conv_padding
 
 L2_BOUND = 2e-5
 
@@ -169,18 +170,20 @@ def test_switch(winograd):
 F2_BOUND = 2e-6
 
 
-def f4_fits(c, k):
-    return c * k * 36 * 4 <= 1.5 * 1024 * 1024
+def tile_of(x, w, padding):
+    """The output tile of the Winograd variant this stride-1 call takes (4, 2 or 0)."""
+    pads = conv_padding(padding, (3, 3), (1, 1), (1, 1))
+    return convcore._core.winograd_tile(tuple(x.shape), tuple(w.shape), tuple(pads))
 
 
-@pytest.mark.parametrize("shape, k", [((1, 256, 14, 14), 256), ((2, 128, 28, 28), 128)],
-                         ids=["resnet_l3", "c128_28x28"])
+@pytest.mark.parametrize("shape, k", [((1, 256, 14, 14), 256), ((2, 128, 14, 14), 160)],
+                         ids=["resnet_l3", "c128_14x14"])
 def test_f2_accuracy_on_benchmark_layers(simd_target, winograd, shape, k):
-    assert not f4_fits(shape[1], k)
     rng = np.random.default_rng(1)
     x = rng.standard_normal(shape, dtype=np.float32)
     w = (rng.standard_normal((k, shape[1], 3, 3)) / np.sqrt(9 * shape[1])).astype(np.float32)
     b = rng.standard_normal(k, dtype=np.float32)
+    assert tile_of(x, w, 1) == 2
     y, y_gemm = run_both(x, w, b, padding=1)
     want = ref_conv2d(x, w, b, padding=1)
     assert not np.array_equal(y, y_gemm), "the Winograd path was not taken"
@@ -207,11 +210,11 @@ F2_TILING = [
 @pytest.mark.parametrize("case", F2_TILING, ids=str)
 def test_f2_tiling_edges(simd_target, winograd, case):
     n, c, h, w_, k, pad = case
-    assert not f4_fits(c, k)
     rng = np.random.default_rng(c + k)
     x = rng.standard_normal((n, c, h, w_), dtype=np.float32)
     w = rng.standard_normal((k, c, 3, 3), dtype=np.float32)
     b = rng.standard_normal(k, dtype=np.float32)
+    assert tile_of(x, w, pad) == 2
     y, y_gemm = run_both(x, w, b, padding=pad)
     want = ref_conv2d(x, w, b, padding=pad)
     assert y.shape == want.shape
@@ -226,6 +229,7 @@ def test_f2_strided_weights_and_views(simd_target, winograd):
     rng = np.random.default_rng(7)
     x = rng.standard_normal((1, 192, 16, 34), dtype=np.float32)[:, ::2, :, ::2]
     w = rng.standard_normal((160, 96, 3, 6), dtype=np.float32)[..., ::2]
+    assert tile_of(x, w, 1) == 2
     b = rng.standard_normal(320, dtype=np.float32)[::2]
     x0, w0, b0 = x.copy(), w.copy(), b.copy()
     y, y_gemm = run_both(x, w, b, padding=1)
@@ -243,6 +247,7 @@ def test_f2_one_channel_step_of_strided_weights(winograd):
     rng = np.random.default_rng(9)
     x = rng.standard_normal((1, 481, 14, 14), dtype=np.float32)
     w = rng.standard_normal((32, 962, 3, 3), dtype=np.float32)[:, ::2]
+    assert tile_of(x, w, 1) == 2
     y, y_gemm = run_both(x, w, padding=1)
     assert not np.array_equal(y, y_gemm), "the Winograd path was not taken"
     assert rel_l2(y, ref_conv2d(x, w, padding=1)) <= F2_BOUND
@@ -309,11 +314,14 @@ def test_f2_random_shapes_and_layouts(winograd, seed):
     rng = np.random.default_rng(100 + seed)
     while True:
         c, k = int(rng.integers(32, 601)), int(rng.integers(32, 321))
-        if not f4_fits(c, k):
+        if c * k * 36 * 4 > 1.5 * 1024 * 1024:  # wider than F(4x4)'s in-cache filters
             break
-    pads = tuple(int(v) for v in rng.integers(0, 3, size=4))
-    h, w_ = (int(v) for v in rng.integers(11, 21, size=2))
-    oh, ow = h + pads[0] + pads[1] - 2, w_ + pads[2] + pads[3] - 2
+    while True:  # at least 40 tiles of 2x2 per image
+        pads = tuple(int(v) for v in rng.integers(0, 3, size=4))
+        h, w_ = (int(v) for v in rng.integers(11, 21, size=2))
+        oh, ow = h + pads[0] + pads[1] - 2, w_ + pads[2] + pads[3] - 2
+        if ((oh + 1) // 2) * ((ow + 1) // 2) >= 40:
+            break
     n = int(rng.integers(1, 4))
     x = rng.standard_normal((n, c, h, w_), dtype=np.float32)
     w = rng.standard_normal((k, c, 3, 3), dtype=np.float32)
@@ -321,9 +329,45 @@ def test_f2_random_shapes_and_layouts(winograd, seed):
     padding = ((pads[0], pads[1]), (pads[2], pads[3]))
     kinds = ["dense", "fortran", "reversed", "channel_step"]
     xv, wv = _layout(x, kinds[seed % 4]), _layout(w, kinds[(seed // 4 + 1) % 4])
+    assert tile_of(x, w, padding) == 2
     y = convcore.conv2d(xv, wv, b, padding=padding)
     want = ref_conv2d(x, w, b, padding=padding)
     msg = f"n={n} c={c} k={k} h={h} w={w_} pads={pads} tiles={((oh + 1) // 2) * ((ow + 1) // 2)}"
     assert rel_l2(y, want) <= F2_BOUND, msg
     assert_same_bits(y, convcore.conv2d(x, w, b, padding=padding))
     assert np.array_equal(xv, x) and np.array_equal(wv, w)
+
+
+@pytest.mark.parametrize("n, c, hw, k", [(1, 128, 28, 128), (2, 256, 28, 64), (1, 96, 30, 200)],
+                         ids=["c128_28x28", "c256_k64", "c96_k200"])
+def test_f4_wide_filters_on_large_planes(simd_target, winograd, n, c, hw, k):
+    """Filters too large for F(4x4)'s in-cache rule, with at least 96 input channels and 40
+    tiles of 4x4 per image, still take F(4x4), within the bound of the float64 reference;
+    the same weights on a 14x14 plane take F(2x2)."""
+    rng = np.random.default_rng(c * k)
+    x = rng.standard_normal((n, c, hw, hw), dtype=np.float32)
+    w = (rng.standard_normal((k, c, 3, 3)) / np.sqrt(9 * c)).astype(np.float32)
+    b = rng.standard_normal(k, dtype=np.float32)
+    assert c * k * 36 * 4 > 1.5 * 1024 * 1024
+    assert tile_of(x, w, 1) == 4
+    assert tile_of(x[:, :, :14, :14], w, 1) == 2
+    y, y_gemm = run_both(x, w, b, padding=1)
+    want = ref_conv2d(x, w, b, padding=1)
+    assert not np.array_equal(y, y_gemm), "the Winograd path was not taken"
+    assert rel_l2(y, want) <= L2_BOUND
+    assert np.abs(y - want).max() <= 1e-4 * np.abs(want).max()
+
+
+def test_winograd_tile_rules(winograd):
+    """Which variant takes which layer: in-cache F(4x4) filters; wide filters on large
+    planes (F(4x4) from 96 input channels, else F(2x2)); small planes; the switch."""
+    def tile(n, c, hw, k):
+        return tile_of(np.zeros((n, c, hw, hw), np.float32), np.zeros((k, c, 3, 3), np.float32), 1)
+    assert tile(1, 64, 56, 64) == 4                       # resnet_l1
+    assert tile(1, 128, 28, 128) == 4 and tile(1, 128, 14, 128) == 2
+    assert tile(1, 64, 28, 256) == 2 and tile(1, 96, 28, 256) == 4
+    assert tile(1, 256, 14, 256) == 2 and tile(1, 256, 28, 256) == 2   # beyond 4 MiB
+    assert tile(1, 512, 7, 512) == 0 and tile(8, 512, 7, 512) == 0     # resnet_l4: direct
+    assert tile(1, 8, 28, 8) == 0                         # too few channels
+    convcore.set_winograd(False)
+    assert tile(1, 128, 28, 128) == 0 and tile(1, 256, 14, 256) == 0

@@ -89,15 +89,15 @@ def config() -> dict:
             "algorithm": "Winograd F(4x4, 3x3): channel-last transforms and 36 GEMMs on the "
                          "strided-A tiles, when set_winograd(True) (the default) and the "
                          "transformed filters fit in cache (an nn.Conv2d in eval mode keeps "
-                         "them between calls); else as conv2d",
+                         "them between calls), or fit 4 MiB with >= 96 input channels and "
+                         ">= 40 4x4 tiles per image; else as conv2d",
             "kernel": {"float32": f'{k["winograd_f32"]} + gemm_sp_f32__{target}'},
         },
         "conv2d (float32 3x3 stride 1, >= 32 channels in and out, >= 40 2x2 tiles per image)": {
-            "algorithm": "Winograd F(2x2, 3x3) where F(4x4)'s transformed filters would not fit "
-                         "in cache: the filter transform fused per block of output channels "
-                         "(read once, never written out whole), 16 GEMMs per block on the "
-                         "strided-A tiles, when set_winograd(True) (the default); else as "
-                         "conv2d",
+            "algorithm": "Winograd F(2x2, 3x3) where F(4x4) does not apply: the filter "
+                         "transform fused per block of output channels (read once, never "
+                         "written out whole), 16 GEMMs per block on the strided-A tiles, when "
+                         "set_winograd(True) (the default); else as conv2d",
             "kernel": {"float32": f'{k["winograd2_f32"]} + gemm_sp_f32__{target}'},
         },
         "conv2d_backward": {

@@ -19,6 +19,8 @@ cdef extern from "winograd.h" nogil:
         float *u
         int64_t w_elems, u_elems
     int64_t cc_winograd_filter_elems(const int64_t ws[4])
+    int cc_winograd_tile(const cc_conv2d_desc *d, const int64_t xs[4], const int64_t ws[4],
+                         const int64_t ys[4])
     cc_status cc_conv2d_cached_f32(const cc_conv2d_desc *desc, const float *x,
                                    const int64_t x_shape[4], const int64_t x_strides[4],
                                    const float *w, const int64_t w_shape[4],

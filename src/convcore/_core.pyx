@@ -277,6 +277,23 @@ def winograd_filter_elems(tuple w_shape):
     return cc_winograd_filter_elems(ws)
 
 
+def winograd_tile(tuple x_shape, tuple w_shape, tuple pads):
+    """Output tile of the Winograd variant that a float32 stride-1 conv2d of these shapes
+    (pads: top, bottom, left, right) takes under the active kernels and the set_winograd
+    switch: 4 (F(4x4)), 2 (F(2x2)) or 0 (none). For tests."""
+    cdef cc_conv2d_desc d
+    cdef int64_t xs[4]
+    cdef int64_t ws[4]
+    cdef int64_t ys[4]
+    d.stride_h = d.stride_w = d.dilation_h = d.dilation_w = d.groups = 1
+    d.pad_top, d.pad_bottom, d.pad_left, d.pad_right = pads
+    for i in range(4):
+        xs[i] = x_shape[i]
+        ws[i] = w_shape[i]
+    _check(cc_conv2d_check(&d, xs, ws, ys), "")
+    return cc_winograd_tile(&d, xs, ws, ys)
+
+
 def conv2d_cached(cnp.ndarray x, cnp.ndarray w, object b, tuple params, int n_threads,
                   cnp.ndarray state, cnp.ndarray cw, cnp.ndarray cu):
     """conv2d of float32 x and w with a cache of Winograd-transformed filters: state (2
@@ -457,7 +474,8 @@ cdef extern from "winograd.h":
 
 
 def set_winograd(bint enabled):
-    """Allow (True) or forbid float32 Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions."""
+    """Allow (True) or forbid float32 Winograd (F(4x4, 3x3) and F(2x2, 3x3)) for 3x3 stride-1
+    convolutions."""
     cc_set_winograd(1 if enabled else 0)
 
 
