@@ -1,4 +1,4 @@
-"""Runs the benchmark harness that ships in the package (convcore/bench.py); the same as
+"""Runs the benchmark harness that ships in the package (convcore/bench/); the same as
 ``python -m convcore bench``."""
 import sys
 
