@@ -5,17 +5,8 @@
 #include "pack.h"
 #include "winograd.h"
 
-#define TYPE float
-#define TYPE_SUFFIX f32
-#include "conv2d.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
-
-#define TYPE double
-#define TYPE_SUFFIX f64
-#include "conv2d.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
+#define CC_TEMPLATE "conv2d.template.c"
+#include "instantiate_types.h"
 
 cc_status cc_conv2d_cached_f32(const cc_conv2d_desc *desc, const float *x,
                                const int64_t x_shape[4], const int64_t x_strides[4],

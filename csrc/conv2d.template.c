@@ -38,18 +38,12 @@ static cc_status CC_FN(conv_depthwise)(const cc_conv2d_desc *d, const TYPE *x,
     const int64_t planes = ys[0] * c_out;
     cc_plane_geom g;
     int64_t t;
-    memset(&g, 0, sizeof(g));
-    g.in_h = xs[2]; g.in_w = xs[3]; g.out_h = ys[2]; g.out_w = ys[3];
-    g.kernel_h = ws[2]; g.kernel_w = ws[3];
-    g.stride_h = d->stride_h; g.stride_w = d->stride_w;
-    g.pad_top = d->pad_top; g.pad_bottom = d->pad_bottom;
-    g.pad_left = d->pad_left; g.pad_right = d->pad_right;
-    g.dilation_h = d->dilation_h; g.dilation_w = d->dilation_w;
+    cc_plane_geom_conv(d, xs, ws, ys, &g);
     (void)nt;
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (t = 0; t < planes; ++t) {
         const int64_t n = t / c_out, k = t % c_out, c = k / mult;
-        kern->CC_FN(dw).fn(&g, x + n * xst[0] + c * xst[1], xst[2], xst[3], w + k * wst[0],
+        kern->CC_FN(depthwise)(&g, x + n * xst[0] + c * xst[1], xst[2], xst[3], w + k * wst[0],
                         wst[2], wst[3], bias ? bias[k * bias_stride] : (TYPE)0, y + t * plane);
     }
     return CC_OK;
@@ -336,7 +330,7 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     const int64_t G = d->groups, cg = ws[1], c_out = ws[0], kg = c_out / G;
     const int64_t kh = ws[2], kw = ws[3], taps = kh * kw, kdim = cg * taps;
     const int64_t OH = ys[2], OW = ys[3], P = OH * OW;
-    const int64_t sh = d->stride_h, sw = d->stride_w, dh = d->dilation_h, dw = d->dilation_w;
+    const int64_t sh = d->stride_h, sw = d->stride_w, dil_h = d->dilation_h, dil_w = d->dilation_w;
     const int in_place = sh == 1 && sw == 1 && d->pad_top == 0 && d->pad_bottom == 0 &&
                          d->pad_left == 0 && d->pad_right == 0 && xst[3] == 1 && xst[2] == W;
     /* the weights of one output channel consecutive (strides of size-1 axes do not matter:
@@ -355,16 +349,16 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     if (in_place) {
         ph_h = H; ph_w = W; cs = xst[1]; img_elems = 0;
     } else {
-        /* Tap i reads phase a = (i * dh) % sh, periodic in i with period sh / gcd(dh, sh):
+        /* Tap i reads phase a = (i * dil_h) % sh, periodic in i with period sh / gcd(dil_h, sh):
          * store the phases of taps 0 .. n_ph_h - 1, and tap i uses phase i % n_ph_h. */
-        n_ph_h = cc_min64(kh, sh / CC_FN(gcd64)(dh, sh));
-        n_ph_w = cc_min64(kw, sw / CC_FN(gcd64)(dw, sw));
+        n_ph_h = cc_min64(kh, sh / CC_FN(gcd64)(dil_h, sh));
+        n_ph_w = cc_min64(kw, sw / CC_FN(gcd64)(dil_w, sw));
         phases = (int64_t *)cc_aligned_alloc((int64_t)sizeof(int64_t) * (n_ph_h + n_ph_w));
         if (!phases) return CC_ERR_NO_MEMORY;
-        for (int64_t i = 0; i < n_ph_h; ++i) phases[i] = (i * dh) % sh;
-        for (int64_t j = 0; j < n_ph_w; ++j) phases[n_ph_h + j] = (j * dw) % sw;
-        ph_h = OH + (kh - 1) * dh / sh;
-        ph_w = OW + (kw - 1) * dw / sw;
+        for (int64_t i = 0; i < n_ph_h; ++i) phases[i] = (i * dil_h) % sh;
+        for (int64_t j = 0; j < n_ph_w; ++j) phases[n_ph_h + j] = (j * dil_w) % sw;
+        ph_h = OH + (kh - 1) * dil_h / sh;
+        ph_w = OW + (kw - 1) * dil_w / sw;
         cs = n_ph_h * n_ph_w * ph_h * ph_w;
         img_elems = C * cs;
         pg.in_h = H; pg.in_w = W; pg.xs_h = xst[2]; pg.xs_w = xst[3];
@@ -458,9 +452,9 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
      * the same, cs further on */
     for (int64_t i = 0, k = 0; i < kh; ++i)
         for (int64_t j = 0; j < kw; ++j, ++k)
-            boff[k] = in_place ? i * dh * W + j * dw
+            boff[k] = in_place ? i * dil_h * W + j * dil_w
                                : ((i % n_ph_h) * n_ph_w + j % n_ph_w) * ph_h * ph_w +
-                                     (i * dh / sh) * ph_w + j * dw / sw;
+                                     (i * dil_h / sh) * ph_w + j * dil_w / sw;
     for (int64_t c = 1; c < cg; ++c)
         for (int64_t t = 0; t < taps; ++t) boff[c * taps + t] = boff[t] + c * cs;
 
@@ -643,12 +637,7 @@ static cc_status CC_FN(conv_gemm_im2col)(const cc_conv2d_desc *d, const TYPE *x,
         for (int64_t k = 0; k < c_out; ++k) bias_c[k] = bias[k * bias_stride];
 
     cc_im2col_geom geo;
-    geo.in_h = xs[2]; geo.in_w = xs[3]; geo.out_w = ys[3];
-    geo.kernel_h = ws[2]; geo.kernel_w = ws[3];
-    geo.stride_h = d->stride_h; geo.stride_w = d->stride_w;
-    geo.pad_top = d->pad_top; geo.pad_left = d->pad_left;
-    geo.dilation_h = d->dilation_h; geo.dilation_w = d->dilation_w;
-    geo.xs_c = xst[1]; geo.xs_h = xst[2]; geo.xs_w = xst[3];
+    cc_im2col_geom_init(d, xs, xst, ws, ys[3], &geo);
 
     (void)nt;
 #pragma omp parallel for schedule(static) num_threads(nt)

@@ -2,14 +2,5 @@
 #include "dispatch.h"
 #include "pack.h"
 
-#define TYPE float
-#define TYPE_SUFFIX f32
-#include "conv2d_backward.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
-
-#define TYPE double
-#define TYPE_SUFFIX f64
-#include "conv2d_backward.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
+#define CC_TEMPLATE "conv2d_backward.template.c"
+#include "instantiate_types.h"

@@ -157,12 +157,7 @@ static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const i
     const int64_t taps = ws[2] * ws[3], kdim = cg * taps, P = ds[2] * ds[3];
     const int64_t x_plane = xs[2] * xs[3];
     cc_im2col_geom geo;
-    geo.in_h = xs[2]; geo.in_w = xs[3]; geo.out_w = ds[3];
-    geo.kernel_h = ws[2]; geo.kernel_w = ws[3];
-    geo.stride_h = d->stride_h; geo.stride_w = d->stride_w;
-    geo.pad_top = d->pad_top; geo.pad_left = d->pad_left;
-    geo.dilation_h = d->dilation_h; geo.dilation_w = d->dilation_w;
-    geo.xs_c = xst[1]; geo.xs_h = xst[2]; geo.xs_w = xst[3];
+    cc_im2col_geom_init(d, xs, xst, ws, ds[3], &geo);
     (void)nt;
 
     if (dw) {
@@ -175,10 +170,10 @@ static cc_status CC_FN(bw_gemm)(const cc_conv2d_desc *d, const TYPE *dy, const i
         if (parts < 2 || w_elems > CC_BW_PARTIAL_MAX / parts) parts = 1;
         int64_t mc = cc_min64(cc_round_up(128, mr), cc_round_up(kg, mr));
         int64_t nc = cc_min64(cc_round_up(512, nr), cc_round_up(kdim, nr));
-#define CC_DW_TASKS() (parts * G * cc_ceil_div(kg, mc) * cc_ceil_div(kdim, nc))
-        while (nt > 1 && CC_DW_TASKS() < 2 * (int64_t)nt && nc > nr) nc = cc_round_up(nc / 2, nr);
-        while (nt > 1 && CC_DW_TASKS() < 2 * (int64_t)nt && mc > mr) mc = cc_round_up(mc / 2, mr);
-#undef CC_DW_TASKS
+#define CC_WGRAD_TASKS() (parts * G * cc_ceil_div(kg, mc) * cc_ceil_div(kdim, nc))
+        while (nt > 1 && CC_WGRAD_TASKS() < 2 * (int64_t)nt && nc > nr) nc = cc_round_up(nc / 2, nr);
+        while (nt > 1 && CC_WGRAD_TASKS() < 2 * (int64_t)nt && mc > mr) mc = cc_round_up(mc / 2, mr);
+#undef CC_WGRAD_TASKS
         const int64_t n_ic = cc_ceil_div(kg, mc), n_jc = cc_ceil_div(kdim, nc);
         const int64_t tasks = parts * G * n_ic * n_jc;
         const int64_t a_elems = mc * CC_GEMM_KC, b_elems = (int64_t)CC_GEMM_KC * nc;
@@ -411,9 +406,9 @@ static void CC_FN(bw_depthwise)(const cc_conv2d_desc *d, const TYPE *dy, const i
 
 /* Weight gradient by the direct kernel (kernels/wgrad_simd.template.c). Each input plane
  * is expanded once per kernel column and stride phase:
- *     xe[((ph * KW + j) * M + m) * OW + ow] = x[m * sh + ph - pt, ow * sw + j * dw - pl]
+ *     xe[((ph * KW + j) * M + m) * OW + ow] = x[m * sh + ph - pt, ow * sw + j * dil_w - pl]
  * (0 in the padding), so that tap (i, j) of output pixel (oh, ow) reads
- * xe[((ph_i * KW + j) * M + oh + q_i) * OW + ow] with i * dh = q_i * sh + ph_i: one run
+ * xe[((ph_i * KW + j) * M + oh + q_i) * OW + ow] with i * dil_h = q_i * sh + ph_i: one run
  * per tap, laid out like dy's pixels, whatever the strides and dilations. The expansion
  * is KW copies of the plane (the GEMM's column matrix is KH * KW), made once per image
  * for all the output channels of a task.
@@ -422,7 +417,7 @@ static void CC_FN(bw_depthwise)(const cc_conv2d_desc *d, const TYPE *dy, const i
  * Work: tasks (chunk of images, group, input channel, blocks of output channels). Sums:
  * lanes of each tap over the images of one fixed chunk of CC_BW_CHUNK (image, then pixel
  * order), lanes added in order, chunks added in order: the same for any thread count. */
-static int CC_FN(bw_dw_direct)(const cc_conv2d_desc *d, const TYPE *dy, const int64_t ds[4],
+static int CC_FN(bw_wgrad_direct)(const cc_conv2d_desc *d, const TYPE *dy, const int64_t ds[4],
                                const int64_t dst[4], const TYPE *x, const int64_t xs[4],
                                const int64_t xst[4], const int64_t ws[4], TYPE *dw, int nt,
                                cc_status *st)
@@ -559,7 +554,7 @@ static int CC_FN(bw_dw_direct)(const cc_conv2d_desc *d, const TYPE *dy, const in
 }
 
 /* Input gradient of a convolution with stride 1, as a forward convolution: with s = 1,
- *   dx[n, g*cg + c, h, w] = sum_{k, i, j} dy[n, g*kg + k, h + pt - i*dh, w + pl - j*dw]
+ *   dx[n, g*cg + c, h, w] = sum_{k, i, j} dy[n, g*kg + k, h + pt - i*dil_h, w + pl - j*dil_w]
  *                                        * W[g*kg + k, c, i, j],
  * which is conv2d(dy, W') with W'[g*cg + c, k, KH-1-i, KW-1-j] = W[g*kg + k, c, i, j], the
  * same groups and dilation, and padding (K-1)*d - p on each side. The forward path's
@@ -665,7 +660,7 @@ cc_status CC_FN(cc_conv2d_backward)(const cc_conv2d_desc *desc, const TYPE *dy,
     }
     if (dw) {
         cc_status dw_st = CC_OK;
-        if (CC_FN(bw_dw_direct)(desc, dy, ys, dy_strides, x, x_shape, x_strides, w_shape, dw, nt,
+        if (CC_FN(bw_wgrad_direct)(desc, dy, ys, dy_strides, x, x_shape, x_strides, w_shape, dw, nt,
                                 &dw_st) == 0) {
             if (dw_st != CC_OK) return dw_st;
             dw = NULL; /* done */

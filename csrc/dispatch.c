@@ -82,22 +82,7 @@ cc_status cc_set_target(int target)
 
 const char *cc_kernel_name(int kernel)
 {
-    const cc_kernels *k = cc_active_kernels();
-    switch (kernel) {
-    case CC_KERNEL_GEMM_F32: return k->gemm_f32.name;
-    case CC_KERNEL_GEMM_F64: return k->gemm_f64.name;
-    case CC_KERNEL_DEPTHWISE_F32: return k->dw_f32.name;
-    case CC_KERNEL_DEPTHWISE_F64: return k->dw_f64.name;
-    case CC_KERNEL_MAX_POOL_F32: return k->max_f32.name;
-    case CC_KERNEL_MAX_POOL_F64: return k->max_f64.name;
-    case CC_KERNEL_AVG_POOL_F32: return k->avg_f32.name;
-    case CC_KERNEL_AVG_POOL_F64: return k->avg_f64.name;
-    case CC_KERNEL_WEIGHT_GRAD_F32: return k->wgrad_f32.name;
-    case CC_KERNEL_WEIGHT_GRAD_F64: return k->wgrad_f64.name;
-    case CC_KERNEL_WINOGRAD_F32: return k->wino_f32.name;
-    case CC_KERNEL_WINOGRAD2_F32: return k->wino_f32.name2;
-    default: return NULL;
-    }
+    return (kernel >= 0 && kernel < CC_KERNEL_COUNT) ? cc_active_kernels()->name[kernel] : NULL;
 }
 
 int cc_openmp_enabled(void)

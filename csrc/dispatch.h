@@ -2,6 +2,8 @@
 #ifndef CONVCORE_DISPATCH_H
 #define CONVCORE_DISPATCH_H
 
+#include <string.h>
+
 #include "internal.h"
 
 /* Geometry of one (input plane -> output plane) convolution or pooling window sweep. */
@@ -14,6 +16,34 @@ typedef struct cc_plane_geom {
     int count_include_pad;      /* avg pooling */
     int64_t divisor_override;   /* avg pooling, 0 = none */
 } cc_plane_geom;
+
+/* The plane geometry of a pooling call (x_shape, out_shape: NCHW). */
+CC_INLINE void cc_plane_geom_pool(const cc_pool2d_desc *d, const int64_t xs[4],
+                                  const int64_t ys[4], cc_plane_geom *g)
+{
+    memset(g, 0, sizeof(*g));
+    g->in_h = xs[2]; g->in_w = xs[3]; g->out_h = ys[2]; g->out_w = ys[3];
+    g->kernel_h = d->kernel_h; g->kernel_w = d->kernel_w;
+    g->stride_h = d->stride_h; g->stride_w = d->stride_w;
+    g->pad_top = d->pad_top; g->pad_bottom = d->pad_bottom;
+    g->pad_left = d->pad_left; g->pad_right = d->pad_right;
+    g->dilation_h = d->dilation_h; g->dilation_w = d->dilation_w;
+    g->count_include_pad = d->count_include_pad;
+    g->divisor_override = d->divisor_override;
+}
+
+/* The plane geometry of a convolution call (x_shape, w_shape, out_shape: NCHW, OIHW). */
+CC_INLINE void cc_plane_geom_conv(const cc_conv2d_desc *d, const int64_t xs[4],
+                                  const int64_t ws[4], const int64_t ys[4], cc_plane_geom *g)
+{
+    memset(g, 0, sizeof(*g));
+    g->in_h = xs[2]; g->in_w = xs[3]; g->out_h = ys[2]; g->out_w = ys[3];
+    g->kernel_h = ws[2]; g->kernel_w = ws[3];
+    g->stride_h = d->stride_h; g->stride_w = d->stride_w;
+    g->pad_top = d->pad_top; g->pad_bottom = d->pad_bottom;
+    g->pad_left = d->pad_left; g->pad_right = d->pad_right;
+    g->dilation_h = d->dilation_h; g->dilation_w = d->dilation_w;
+}
 
 /* Register-blocked GEMM micro-kernel: C[m x n] (row stride ldc) = A-panel * B-panel,
  *   a: k x MR packed (column p of the MR rows at a + p * MR), zero-filled past m,
@@ -71,12 +101,12 @@ typedef void (*cc_pack_seg_f64)(int64_t k, const double *b, const int64_t *boff,
 
 /* Depthwise: one input plane (row stride xs_h, column stride xs_w) and one kh x kw
  * filter (strides ws_h, ws_w) -> one dense out_h x out_w plane, plus bias. */
-typedef void (*cc_dw_plane_f32)(const cc_plane_geom *g, const float *x, int64_t xs_h,
-                                int64_t xs_w, const float *w, int64_t ws_h, int64_t ws_w,
-                                float bias, float *y);
-typedef void (*cc_dw_plane_f64)(const cc_plane_geom *g, const double *x, int64_t xs_h,
-                                int64_t xs_w, const double *w, int64_t ws_h, int64_t ws_w,
-                                double bias, double *y);
+typedef void (*cc_depthwise_plane_f32)(const cc_plane_geom *g, const float *x, int64_t xs_h,
+                                       int64_t xs_w, const float *w, int64_t ws_h,
+                                       int64_t ws_w, float bias, float *y);
+typedef void (*cc_depthwise_plane_f64)(const cc_plane_geom *g, const double *x, int64_t xs_h,
+                                       int64_t xs_w, const double *w, int64_t ws_h,
+                                       int64_t ws_w, double bias, double *y);
 
 /* Pooling over planes [first, first + count) of an (N, C, H, W) input: plane t reads
  * x + (t / channels) * xs_n + (t % channels) * xs_c (rows xs_h, columns xs_w apart) and
@@ -138,10 +168,34 @@ typedef void (*cc_transpose_f32)(const float *src, int64_t src_ld, int64_t rows,
 #define CC_PEAK_LANES 512
 typedef double (*cc_fma_loop_fn)(int64_t iters, float *acc);
 
+/* The table of one target: the kernel of every slot, and the tiles the drivers block for.
+ * Filled by kernels/kernel_table.template.c (designated initialisers); a member a target
+ * lacks is NULL and the driver takes another path. Where each slot's kernels come from:
+ *
+ *   slot (cc_kernel)     member             template (kernels/)        symbols, e.g. for avx2
+ *   GEMM_F32/F64         gemm_f32 .fn       gemm_simd / gemm_generic   gemm_ukr_f32__avx2
+ *   (forward GEMM)       gemm_sp_f32 .fn[v] gemm_simd / gemm_generic   gemm_sp1..4_f32__avx2
+ *                               .ind[v]                                gemm_ind1..4_f32__avx2
+ *                               .pack                                  pack_seg_f32__avx2
+ *                               .tail[v]    gemm_simd (avx512 only)    gemm_tail1..3_f32__avx512
+ *   DEPTHWISE_F32/F64    depthwise_f32      plane_simd / plane_generic depthwise_plane_simd_f32__avx2
+ *                                                                      (base: depthwise_plane_f32__base)
+ *   MAX_POOL_F32/F64     max_pool_f32       plane_simd / plane_generic max_plane_simd_f32__avx2
+ *   AVG_POOL_F32/F64     avg_pool_f32       plane_simd / plane_generic avg_plane_simd_f32__avx2
+ *   WEIGHT_GRAD_F32/F64  wgrad_f32 .fn      wgrad_simd                 wgrad_f32__avx2
+ *   WINOGRAD_F32         winograd_f32 .in   winograd_simd (float)      wino_in_f32__avx2, wino_out_,
+ *                                .out .tr                              wino_tr_
+ *   WINOGRAD2_F32        winograd_f32 .in2  winograd_simd (float)      wino2_in_f32__avx2,
+ *                                .out2 .filter2                        wino2_out_, wino2_filter_
+ *   (peak-rate loop)     fma_loop           kernel_table               fma_loop__avx2
+ *
+ * Each target_<isa>.c instantiates these templates over its vector vocabulary
+ * (simd_<isa>.h, simd_<isa>_f32.h, simd_<isa>_f64.h); docs/design.md has the whole map. */
 typedef struct cc_kernels {
-    int target;
-    struct { cc_gemm_ukr_f32 fn; int mr, nr; const char *name; } gemm_f32;
-    struct { cc_gemm_ukr_f64 fn; int mr, nr; const char *name; } gemm_f64;
+    int target;                        /* cc_target */
+    const char *name[CC_KERNEL_COUNT]; /* the kernel in each slot, for cc_kernel_name */
+    struct { cc_gemm_ukr_f32 fn; int mr, nr; } gemm_f32;
+    struct { cc_gemm_ukr_f64 fn; int mr, nr; } gemm_f64;
     struct {
         cc_gemm_sp_f32 fn[CC_GEMM_NV_MAX];
         cc_gemm_ind_f32 ind[CC_GEMM_NV_MAX];
@@ -160,19 +214,18 @@ typedef struct cc_kernels {
         cc_gemm_tail_f64 tail[CC_GEMM_NV_MAX];
         int mr_tail;
     } gemm_sp_f64;
-    struct { cc_dw_plane_f32 fn; const char *name; } dw_f32;
-    struct { cc_dw_plane_f64 fn; const char *name; } dw_f64;
-    struct { cc_max_plane_f32 fn; const char *name; } max_f32;
-    struct { cc_max_plane_f64 fn; const char *name; } max_f64;
-    struct { cc_avg_plane_f32 fn; const char *name; } avg_f32;
-    struct { cc_avg_plane_f64 fn; const char *name; } avg_f64;
-    struct { cc_wgrad_f32 fn; int vw; unsigned char cb[CC_WGRAD_KW_MAX + 1]; const char *name; } wgrad_f32;
-    struct { cc_wgrad_f64 fn; int vw; unsigned char cb[CC_WGRAD_KW_MAX + 1]; const char *name; } wgrad_f64;
+    cc_depthwise_plane_f32 depthwise_f32;
+    cc_depthwise_plane_f64 depthwise_f64;
+    cc_max_plane_f32 max_pool_f32;
+    cc_max_plane_f64 max_pool_f64;
+    cc_avg_plane_f32 avg_pool_f32;
+    cc_avg_plane_f64 avg_pool_f64;
+    struct { cc_wgrad_f32 fn; int vw; unsigned char cb[CC_WGRAD_KW_MAX + 1]; } wgrad_f32;
+    struct { cc_wgrad_f64 fn; int vw; unsigned char cb[CC_WGRAD_KW_MAX + 1]; } wgrad_f64;
     struct {
-        cc_wino_in_f32 in; cc_wino_out_f32 out; cc_transpose_f32 tr; const char *name;
-        cc_wino_in_f32 in2; cc_wino_out_f32 out2; cc_wino_filter_f32 filter2;
-        const char *name2;
-    } wino_f32;
+        cc_wino_in_f32 in; cc_wino_out_f32 out; cc_transpose_f32 tr;          /* F(4x4) */
+        cc_wino_in_f32 in2; cc_wino_out_f32 out2; cc_wino_filter_f32 filter2; /* F(2x2) */
+    } winograd_f32;
     cc_fma_loop_fn fma_loop;
 } cc_kernels;
 

@@ -1,14 +1,5 @@
 /* pack.c - instantiates pack.template.c for float and double. */
 #include "pack.h"
 
-#define TYPE float
-#define TYPE_SUFFIX f32
-#include "pack.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
-
-#define TYPE double
-#define TYPE_SUFFIX f64
-#include "pack.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
+#define CC_TEMPLATE "pack.template.c"
+#include "instantiate_types.h"

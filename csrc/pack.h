@@ -22,6 +22,20 @@ typedef struct cc_im2col_geom {
     int64_t xs_c, xs_h, xs_w;     /* input strides in elements */
 } cc_im2col_geom;
 
+/* The column-matrix geometry of a convolution call: x_shape and x_strides (NCHW),
+ * w_shape (OIHW) and the output width. */
+CC_INLINE void cc_im2col_geom_init(const cc_conv2d_desc *d, const int64_t xs[4],
+                                   const int64_t xst[4], const int64_t ws[4], int64_t out_w,
+                                   cc_im2col_geom *g)
+{
+    g->in_h = xs[2]; g->in_w = xs[3]; g->out_w = out_w;
+    g->kernel_h = ws[2]; g->kernel_w = ws[3];
+    g->stride_h = d->stride_h; g->stride_w = d->stride_w;
+    g->pad_top = d->pad_top; g->pad_left = d->pad_left;
+    g->dilation_h = d->dilation_h; g->dilation_w = d->dilation_w;
+    g->xs_c = xst[1]; g->xs_h = xst[2]; g->xs_w = xst[3];
+}
+
 /* Weights rows [row0, row0 + rows) of a (C_out, Cg, kh, kw) tensor with strides ws, as
  * the A operand: for each CC_GEMM_KC block of k, ceil(rows / mr) panels of mr x kc
  * (mr values per k step). dst holds round_up(rows, mr) * Cg * kh * kw elements. */

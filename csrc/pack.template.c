@@ -64,11 +64,11 @@ void CC_FN(cc_pack_im2col)(const cc_im2col_geom *g, const TYPE *x, int64_t k0, i
         int64_t c = k0 / taps, i = (k0 % taps) / g->kernel_w, j = k0 % g->kernel_w;
         for (int64_t kk = 0; kk < kc; ++kk) {
             const TYPE *src = x + c * g->xs_c;
-            const int64_t dh = i * g->dilation_h, dw = j * g->dilation_w;
+            const int64_t off_h = i * g->dilation_h, off_w = j * g->dilation_w;
             TYPE *out = panel + kk * nr;
             int64_t q = 0;
             if (one_row) {
-                const int64_t ih = ih0[0] + dh, iw = iw0[0] + dw;
+                const int64_t ih = ih0[0] + off_h, iw = iw0[0] + off_w;
                 if (ih < 0 || ih >= H) {
                     q = 0; /* the whole run is padding */
                 } else if (iw >= 0 && iw + ncols <= W) {
@@ -83,7 +83,7 @@ void CC_FN(cc_pack_im2col)(const cc_im2col_geom *g, const TYPE *x, int64_t k0, i
                 }
             } else {
                 for (; q < ncols; ++q) {
-                    const int64_t ih = ih0[q] + dh, iw = iw0[q] + dw;
+                    const int64_t ih = ih0[q] + off_h, iw = iw0[q] + off_w;
                     out[q] = (ih >= 0 && ih < H && iw >= 0 && iw < W)
                                  ? src[ih * g->xs_h + iw * g->xs_w]
                                  : (TYPE)0;

@@ -4,14 +4,5 @@
 
 #include "dispatch.h"
 
-#define TYPE float
-#define TYPE_SUFFIX f32
-#include "pool2d.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
-
-#define TYPE double
-#define TYPE_SUFFIX f64
-#include "pool2d.template.c"
-#undef TYPE
-#undef TYPE_SUFFIX
+#define CC_TEMPLATE "pool2d.template.c"
+#include "instantiate_types.h"

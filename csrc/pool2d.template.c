@@ -1,20 +1,6 @@
 /* pool2d.template.c - max/avg/global pooling drivers for one TYPE: validate, then one
  * task per (image, channel) plane, each run by the target's plane kernel. */
 
-static void CC_FN(pool_geom)(const cc_pool2d_desc *d, const int64_t xs[4], const int64_t ys[4],
-                             cc_plane_geom *g)
-{
-    memset(g, 0, sizeof(*g));
-    g->in_h = xs[2]; g->in_w = xs[3]; g->out_h = ys[2]; g->out_w = ys[3];
-    g->kernel_h = d->kernel_h; g->kernel_w = d->kernel_w;
-    g->stride_h = d->stride_h; g->stride_w = d->stride_w;
-    g->pad_top = d->pad_top; g->pad_bottom = d->pad_bottom;
-    g->pad_left = d->pad_left; g->pad_right = d->pad_right;
-    g->dilation_h = d->dilation_h; g->dilation_w = d->dilation_w;
-    g->count_include_pad = d->count_include_pad;
-    g->divisor_override = d->divisor_override;
-}
-
 /* Part t of parts of the planes, as the kernels' plane range. */
 static void CC_FN(plane_range)(const int64_t xst[4], int64_t channels, int64_t planes,
                                int64_t parts, int64_t t, cc_plane_range *r)
@@ -55,7 +41,7 @@ cc_status CC_FN(cc_max_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
     const cc_kernels *kern = cc_active_kernels();
     const int64_t C = x_shape[1], planes = ys[0] * C, plane = ys[2] * ys[3];
     const int nt = cc_resolve_threads(n_threads);
-    CC_FN(pool_geom)(desc, x_shape, ys, &g);
+    cc_plane_geom_pool(desc, x_shape, ys, &g);
     (void)plane;
     /* one contiguous range of planes per thread: the kernel's setup is shared by them */
     const int64_t parts = cc_min64(nt, planes);
@@ -63,7 +49,7 @@ cc_status CC_FN(cc_max_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
     for (t = 0; t < parts; ++t) {
         cc_plane_range r;
         CC_FN(plane_range)(x_strides, C, planes, parts, t, &r);
-        kern->CC_FN(max).fn(&g, x, &r, y, indices);
+        kern->CC_FN(max_pool)(&g, x, &r, y, indices);
     }
     return CC_OK;
 }
@@ -80,14 +66,14 @@ cc_status CC_FN(cc_avg_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
     const cc_kernels *kern = cc_active_kernels();
     const int64_t C = x_shape[1], planes = ys[0] * C, plane = ys[2] * ys[3];
     const int nt = cc_resolve_threads(n_threads);
-    CC_FN(pool_geom)(desc, x_shape, ys, &g);
+    cc_plane_geom_pool(desc, x_shape, ys, &g);
     (void)plane;
     const int64_t parts = cc_min64(nt, planes);
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (t = 0; t < parts; ++t) {
         cc_plane_range r;
         CC_FN(plane_range)(x_strides, C, planes, parts, t, &r);
-        kern->CC_FN(avg).fn(&g, x, &r, y);
+        kern->CC_FN(avg_pool)(&g, x, &r, y);
     }
     return CC_OK;
 }

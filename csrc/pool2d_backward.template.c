@@ -3,20 +3,6 @@
  * output gradient into the window position(s) it came from, in output order, so results
  * do not depend on the thread count. */
 
-static void CC_FN(plane_geom_from_pool)(const cc_pool2d_desc *d, const int64_t xs[4],
-                                        const int64_t ys[4], cc_plane_geom *g)
-{
-    memset(g, 0, sizeof(*g));
-    g->in_h = xs[2]; g->in_w = xs[3]; g->out_h = ys[2]; g->out_w = ys[3];
-    g->kernel_h = d->kernel_h; g->kernel_w = d->kernel_w;
-    g->stride_h = d->stride_h; g->stride_w = d->stride_w;
-    g->pad_top = d->pad_top; g->pad_bottom = d->pad_bottom;
-    g->pad_left = d->pad_left; g->pad_right = d->pad_right;
-    g->dilation_h = d->dilation_h; g->dilation_w = d->dilation_w;
-    g->count_include_pad = d->count_include_pad;
-    g->divisor_override = d->divisor_override;
-}
-
 cc_status CC_FN(cc_max_pool2d_backward)(const TYPE *dy, const int64_t dy_shape[4],
                                         const int64_t dy_strides[4], const int64_t *indices,
                                         const int64_t idx_strides[4], const int64_t x_shape[4],
@@ -79,7 +65,7 @@ cc_status CC_FN(cc_avg_pool2d_backward)(const cc_pool2d_desc *desc, const TYPE *
     const int64_t C = x_shape[1], planes = x_shape[0] * C, W = x_shape[3];
     const int64_t plane = x_shape[2] * W;
     const int nt = cc_resolve_threads(n_threads);
-    CC_FN(plane_geom_from_pool)(desc, x_shape, ys, &geo);
+    cc_plane_geom_pool(desc, x_shape, ys, &geo);
     (void)nt;
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (t = 0; t < planes; ++t) {

@@ -55,7 +55,7 @@ int cc_get_winograd(void) { return wino_enabled; }
 #endif
 static int wino_weights_qualify(const cc_kernels *kern, const int64_t ws[4])
 {
-    return wino_enabled && kern->wino_f32.in && kern->wino_f32.out && ws[2] == 3 &&
+    return wino_enabled && kern->winograd_f32.in && kern->winograd_f32.out && ws[2] == 3 &&
            ws[3] == 3 && ws[0] >= 16 && ws[1] >= 16 &&
            (double)ws[1] * (double)ws[0] * 36.0 * 4.0 <= CC_WINO4_FILTER_BYTES;
 }
@@ -73,8 +73,8 @@ static int wino_weights_qualify(const cc_kernels *kern, const int64_t ws[4])
 #endif
 static int wino2_weights_qualify(const cc_kernels *kern, const int64_t ws[4])
 {
-    return wino_enabled && kern->wino_f32.in2 && kern->wino_f32.out2 &&
-           kern->wino_f32.filter2 && ws[2] == 3 && ws[3] == 3 && ws[0] >= CC_WINO2_MIN_K &&
+    return wino_enabled && kern->winograd_f32.in2 && kern->winograd_f32.out2 &&
+           kern->winograd_f32.filter2 && ws[2] == 3 && ws[3] == 3 && ws[0] >= CC_WINO2_MIN_K &&
            ws[1] >= CC_WINO2_MIN_C && !wino_weights_qualify(kern, ws);
 }
 
@@ -92,7 +92,7 @@ static int wino2_weights_qualify(const cc_kernels *kern, const int64_t ws[4])
 #define CC_WINO4_WIDE_MIN_TILES 40
 static int wino_wide_qualify(const cc_kernels *kern, const int64_t ws[4], const int64_t ys[4])
 {
-    return wino_enabled && kern->wino_f32.in && kern->wino_f32.out && ws[2] == 3 &&
+    return wino_enabled && kern->winograd_f32.in && kern->winograd_f32.out && ws[2] == 3 &&
            ws[3] == 3 && ws[0] >= 16 && ws[1] >= CC_WINO4_WIDE_MIN_C &&
            (double)ws[1] * (double)ws[0] * 36.0 * 4.0 <= CC_WINO4_WIDE_BYTES &&
            cc_ceil_div(ys[2], 4) * cc_ceil_div(ys[3], 4) >= CC_WINO4_WIDE_MIN_TILES;
@@ -139,10 +139,10 @@ static void wino_fill(const wino_plan *p, const float *x, int64_t r0, int64_t r1
             continue;
         }
         const float *xr = x + ir * p->xs_h;
-        if (p->xs_w == 1 && p->kern->wino_f32.tr) { /* a transposing copy, SIMD blocks */
+        if (p->xs_w == 1 && p->kern->winograd_f32.tr) { /* a transposing copy, SIMD blocks */
             for (int64_t e = 0; e < p->pl * C; ++e) row[e] = 0.0f;
             for (int64_t e = (p->pl + p->W) * C; e < p->Wp * C; ++e) row[e] = 0.0f;
-            p->kern->wino_f32.tr(xr, p->xs_c, C, p->W, row + p->pl * C, C);
+            p->kern->winograd_f32.tr(xr, p->xs_c, C, p->W, row + p->pl * C, C);
             continue;
         }
         for (int64_t col = 0; col < p->Wp; ++col) {
@@ -168,7 +168,7 @@ static void wino_tiles(const wino_plan *p, const float *xcl, int64_t t0, int64_t
     const int vw = kern->gemm_sp_f32.vw, nv = kern->gemm_sp_f32.nv;
     for (int64_t t = t0; t < t1; ++t) {
         const int64_t th = t / p->TW, tw = t % p->TW;
-        kern->wino_f32.in(xcl + (4 * th * p->Wp + 4 * tw) * C, p->Wp * C, C, C,
+        kern->winograd_f32.in(xcl + (4 * th * p->Wp + 4 * tw) * C, p->Wp * C, C, C,
                           v + (t - t0) * C, tb * C);
     }
     for (int64_t xi = 0; xi < 36; ++xi) {
@@ -189,7 +189,7 @@ static void wino_tiles(const wino_plan *p, const float *xcl, int64_t t0, int64_t
     const int64_t k1 = ct1 < p->n_ct ? p->ct_k0[ct1] : p->K;
     for (int64_t t = t0; t < t1; ++t) {
         const int64_t th = t / p->TW, tw = t % p->TW;
-        kern->wino_f32.out(m + (t - t0) * ldk + k0, tb * ldk, k1 - k0,
+        kern->winograd_f32.out(m + (t - t0) * ldk + k0, tb * ldk, k1 - k0,
                            p->bias ? p->bias + k0 : NULL,
                            ycl + (4 * th * p->OWp + 4 * tw) * ldk + k0, p->OWp * ldk, ldk);
     }
@@ -202,9 +202,9 @@ static void wino_tiles(const wino_plan *p, const float *xcl, int64_t t0, int64_t
 static void wino_store(const wino_plan *p, const float *ycl, int64_t oh0, int64_t oh1, float *y)
 {
     const int64_t ldk = p->ldk, OW = p->OW, K = p->K, plane = p->OH * OW;
-    if (p->kern->wino_f32.tr) { /* a transposing copy, SIMD blocks */
+    if (p->kern->winograd_f32.tr) { /* a transposing copy, SIMD blocks */
         for (int64_t oh = oh0; oh < oh1; ++oh)
-            p->kern->wino_f32.tr(ycl + oh * p->OWp * ldk, ldk, OW, K, y + oh * OW, plane);
+            p->kern->winograd_f32.tr(ycl + oh * p->OWp * ldk, ldk, OW, K, y + oh * OW, plane);
         return;
     }
     for (int64_t k0 = 0; k0 < K; k0 += CC_WINO_STORE_K) {
@@ -366,7 +366,7 @@ static void wino2_filters(const cc_kernels *kern, const float *w, const int64_t 
         const int64_t cn = cc_min64(CC_WINO2_CB, c1 - cb);
         /* the step's taps consecutive in each filter: one transposing copy */
         if (wst[3] == 1 && wst[2] == 3 && (cn == 1 || wst[1] == 9)) {
-            kern->wino_f32.tr(w + k0 * wst[0] + cb * wst[1], wst[0], kn, cn * 9, gt, width);
+            kern->winograd_f32.tr(w + k0 * wst[0] + cb * wst[1], wst[0], kn, cn * 9, gt, width);
         } else {
             for (int64_t k = 0; k < kn; ++k)
                 for (int64_t c = 0; c < cn; ++c)
@@ -374,7 +374,7 @@ static void wino2_filters(const cc_kernels *kern, const float *w, const int64_t 
                         gt[(c * 9 + t) * width + k] = w[(k0 + k) * wst[0] + (cb + c) * wst[1] +
                                                         (t / 3) * wst[2] + (t % 3) * wst[3]];
         }
-        kern->wino_f32.filter2(gt, width, cn, width, u + (cb - c0) * width,
+        kern->winograd_f32.filter2(gt, width, cn, width, u + (cb - c0) * width,
                                (c1 - c0) * width);
     }
 }
@@ -443,7 +443,7 @@ static cc_status wino2_conv(const cc_conv2d_desc *d, const float *x, const int64
             float *vi = v + i * 16 * T * C;
             wino_fill(&p, x + (n0 + i) * xst[0], 2 * th, 2 * th + 4, xr);
             for (int64_t tw = 0; tw < TW; ++tw)
-                kern->wino_f32.in2(xr + 2 * tw * C, p.Wp * C, C, C, vi + (th * TW + tw) * C,
+                kern->winograd_f32.in2(xr + 2 * tw * C, p.Wp * C, C, C, vi + (th * TW + tw) * C,
                                    T * C);
         }
 #pragma omp parallel num_threads(nt)
@@ -486,11 +486,11 @@ static cc_status wino2_conv(const cc_conv2d_desc *d, const float *x, const int64
                     float *yn = y + ((n0 + i) * K + k0) * plane;
                     for (int64_t th = th0; th < th1; ++th) {
                         for (int64_t tw = 0; tw < TW; ++tw)
-                            kern->wino_f32.out2(mi + ((th - th0) * TW + tw) * width,
+                            kern->winograd_f32.out2(mi + ((th - th0) * TW + tw) * width,
                                                 tiles * width, kn, bias_c ? bias_c + k0 : NULL,
                                                 ycl + 2 * tw * width, OWp * width, width);
                         for (int64_t oh = 2 * th; oh < cc_min64(2 * th + 2, OH); ++oh)
-                            kern->wino_f32.tr(ycl + (oh - 2 * th) * OWp * width, width, OW, kn,
+                            kern->winograd_f32.tr(ycl + (oh - 2 * th) * OWp * width, width, OW, kn,
                                               yn + oh * OW, plane);
                     }
                 }

@@ -7,6 +7,7 @@
  * update per k step); accumulators start from C, the bias or zero; only the m x n corner
  * is stored. A packed (a + p * MR) or strided (row i at a + i * lda); B packed, or read in
  * place through row offsets (b + boff[p]; columns at or past n never read).
+ * Defines gemm_ukr_{f32,f64}__base, gemm_sp1 .. gemm_sp<CC_NVMAX>, gemm_ind1 .., pack_seg.
  */
 
 

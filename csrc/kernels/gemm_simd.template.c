@@ -22,6 +22,10 @@
  * The accumulators start from C (accumulate), the bias, or zero, so a k range split over
  * several calls gives the same sums as one call: one fused chain per output element.
  * Only rows < m and columns < n of C are written.
+ *
+ * Defines, per instantiation: gemm_ukr_{f32,f64}__<target> (packed A), gemm_sp1 ..
+ * gemm_sp<CC_NVWIDE> (strided A), gemm_ind1 .. (strided A, B in place), pack_seg, and with
+ * CC_TAIL_MR gemm_tail1 .. gemm_tail<CC_TAIL_NV>: e.g. gemm_sp2_f32__avx2.
  */
 
 

@@ -14,8 +14,10 @@
  *                            elements p[lo .. hi - 1] read, the others f; the masks m
  *                            (type CC_EOM) made once by CC_EO_MASK
  *   CC_VSHIFT1(a, b)         lanes a[1 ..], then b[0]
+ * Defines depthwise_plane_simd_{f32,f64}__<target>, max_plane_simd_..., avg_plane_simd_...
+ * and CC_HAS_PLANE_SIMD, with which the table lists them instead of the generic ones.
  * (The base target has no SIMD plane kernels: its table lists the generic ones.)
- * The generic kernels (kernels.template.c) of this target are in scope and handle what
+ * The generic kernels (plane_generic.template.c) of this target are in scope and handle what
  * these do not: column strides other than 1, horizontal strides other than 1 and 2,
  * max pooling with indices.
  *
@@ -158,75 +160,75 @@ CC_ALWAYS_INLINE void CC_KFN(rows_inside)(int64_t h0, int64_t kh, int64_t dil, i
 
 /* ------------------------------------------------------------------------ depthwise */
 
-#define CC_DW_MAX_TAPS 64
+#define CC_DEPTHWISE_MAX_TAPS 64
 
-CC_ALWAYS_INLINE int CC_KFN(dw_rows)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
+CC_ALWAYS_INLINE int CC_KFN(depthwise_rows)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
                                      const TYPE *wv, TYPE bias, TYPE *y, const int SW)
 {
     const int64_t OH = g->out_h, OW = g->out_w, KH = g->kernel_h, KW = g->kernel_w;
-    const int64_t dh = g->dilation_h, dw = g->dilation_w;
+    const int64_t dil_h = g->dilation_h, dil_w = g->dilation_w;
     CC_ALIGN64 TYPE buf[CC_RING_ELEMS];
     CC_FN(row_ring) ring = {0};
-    const TYPE *prow[CC_DW_MAX_TAPS];
-    const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dw + 1);
-    const int64_t span_h = (KH - 1) * dh + 1, ahead = CC_KFN(ring_ahead_rows)(g->stride_h);
+    const TYPE *prow[CC_DEPTHWISE_MAX_TAPS];
+    const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dil_w + 1);
+    const int64_t span_h = (KH - 1) * dil_h + 1, ahead = CC_KFN(ring_ahead_rows)(g->stride_h);
     if (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, CC_KFN(ring_span)(span_h, ahead),
-                                      (KW - 1) * dw + 1, 0))
+                                      (KW - 1) * dil_w + 1, 0))
         return 0;
     const CC_V vbias = CC_VSET1(bias), zero = CC_VZERO();
     for (int64_t oh = 0; oh < OH; ++oh) {
         TYPE *CC_RESTRICT yr = y + oh * OW;
         const int64_t h0 = oh * g->stride_h - g->pad_top;
         int64_t i0, i1;
-        CC_KFN(rows_inside)(h0, KH, dh, g->in_h, &i0, &i1);
+        CC_KFN(rows_inside)(h0, KH, dil_h, g->in_h, &i0, &i1);
         for (int64_t i = i0; i < i1; ++i)
-            prow[i] = direct ? x + (h0 + i * dh) * xs_h
-                             : CC_KFN(ring_row)(&ring, h0 + i * dh, x + (h0 + i * dh) * xs_h);
+            prow[i] = direct ? x + (h0 + i * dil_h) * xs_h
+                             : CC_KFN(ring_row)(&ring, h0 + i * dil_h, x + (h0 + i * dil_h) * xs_h);
         if (!direct) CC_KFN(ring_ahead)(&ring, x, xs_h, g->in_h, h0 + span_h, ahead);
-#define CC_DW_CHUNKS(DIRECT)                                                                 \
+#define CC_DEPTHWISE_CHUNKS(DIRECT)                                                                 \
     for (int64_t ow = 0; ow < OW; ow += CC_VW) {                                             \
         CC_V acc = zero;                                                                     \
         for (int64_t i = i0; i < i1; ++i) {                                                  \
             const TYPE *pr = prow[i] + ow * SW;                                              \
             for (int64_t j = 0; j < KW; ++j)                                                 \
                 acc = CC_VFMA(CC_VSET1(wv[i * KW + j]),                                      \
-                              CC_KFN(load_tap)(pr + j * dw, OW - ow, zero, SW, DIRECT), acc); \
+                              CC_KFN(load_tap)(pr + j * dil_w, OW - ow, zero, SW, DIRECT), acc); \
         }                                                                                    \
         CC_KFN(store_run)(yr + ow, OW - ow, CC_VADD(vbias, acc));                            \
     }
         if (direct) {
-            CC_DW_CHUNKS(1)
+            CC_DEPTHWISE_CHUNKS(1)
         } else {
-            CC_DW_CHUNKS(0)
+            CC_DEPTHWISE_CHUNKS(0)
         }
-#undef CC_DW_CHUNKS
+#undef CC_DEPTHWISE_CHUNKS
     }
     return 1;
 }
 
 /* 3x3 windows, stride 1, dilation 1: the taps read the input rows in place (the columns
  * outside the input load as 0, the padding, as in the ring rows) with the nine weights
- * held in registers, and CC_DW3_ROWS output rows at a time, so that each input row's three
+ * held in registers, and CC_DEPTHWISE3_ROWS output rows at a time, so that each input row's three
  * shifted loads serve every output row that uses them. Each output is the same chain as
- * in dw_rows: from 0, one fused multiply-add per tap over the kernel rows inside the input
+ * in depthwise_rows: from 0, one fused multiply-add per tap over the kernel rows inside the input
  * in row-major order, then bias + chain; the results are identical. Only the first and
  * last vectors of a row can reach past its sides (their lanes' bounds are made once per
  * plane); 0 when more would (very narrow rows or wide padding: the caller falls back). */
-#ifndef CC_DW3_ROWS
-#define CC_DW3_ROWS 2
+#ifndef CC_DEPTHWISE3_ROWS
+#define CC_DEPTHWISE3_ROWS 2
 #endif
-#define CC_DW3_EDGES 4
+#define CC_DEPTHWISE3_EDGES 4
 
 /* One vector of output columns at ow for output rows oh0 .. oh0 + R - 1 whose windows all
  * lie inside the input rows (R literal), or, with R == 1, one row whose kernel rows
  * [i0, i1) do. xr: input row h0 + i0 at column ow - pad_left; lh: the lanes' bounds per
  * tap when this vector reaches past the row's sides, else NULL. */
-CC_ALWAYS_INLINE void CC_KFN(dw3_vec)(const TYPE *xr, int64_t xs_h, const CC_V wr[9],
+CC_ALWAYS_INLINE void CC_KFN(depthwise3_vec)(const TYPE *xr, int64_t xs_h, const CC_V wr[9],
                                       CC_V vbias, TYPE *yr, int64_t ys_h, int64_t cnt,
                                       const int (*lh)[2], int64_t i0, int64_t i1, const int R)
 {
     const CC_V zero = CC_VZERO();
-    CC_V acc[CC_DW3_ROWS];
+    CC_V acc[CC_DEPTHWISE3_ROWS];
     CC_UNROLL
     for (int o = 0; o < R; ++o) acc[o] = zero;
     const int64_t nr = R == 1 ? i1 - i0 : R + 2;
@@ -262,38 +264,38 @@ CC_ALWAYS_INLINE void CC_KFN(dw3_vec)(const TYPE *xr, int64_t xs_h, const CC_V w
  * bounds per tap. */
 typedef struct CC_FN(dw3_edges) {
     int n, n_left;
-    int64_t v_lo, v_hi, ow[CC_DW3_EDGES];
-    int lohi[CC_DW3_EDGES][3][2];
+    int64_t v_lo, v_hi, ow[CC_DEPTHWISE3_EDGES];
+    int lohi[CC_DEPTHWISE3_EDGES][3][2];
 } CC_FN(dw3_edges);
 
 /* Output rows [oh, oh + R) (R literal, all their kernel rows inside the input) or, R == 1,
  * one row taking kernel rows [i0, i1); xr: input row oh - pad_top + i0 at column -pad_left. */
-CC_ALWAYS_INLINE void CC_KFN(dw3_rows)(const TYPE *xr, int64_t xs_h, const CC_V wr[9], CC_V vbias,
+CC_ALWAYS_INLINE void CC_KFN(depthwise3_rows)(const TYPE *xr, int64_t xs_h, const CC_V wr[9], CC_V vbias,
                                        TYPE *yr, int64_t OW, const CC_FN(dw3_edges) *ed,
                                        int64_t i0, int64_t i1, const int R)
 {
     for (int e = 0; e < ed->n_left; ++e)
-        CC_KFN(dw3_vec)(xr + ed->ow[e], xs_h, wr, vbias, yr + ed->ow[e], OW, OW - ed->ow[e],
+        CC_KFN(depthwise3_vec)(xr + ed->ow[e], xs_h, wr, vbias, yr + ed->ow[e], OW, OW - ed->ow[e],
                         (const int(*)[2])ed->lohi[e], i0, i1, R);
     for (int64_t ow = ed->v_lo; ow < ed->v_hi; ow += CC_VW)
-        CC_KFN(dw3_vec)(xr + ow, xs_h, wr, vbias, yr + ow, OW, OW - ow, NULL, i0, i1, R);
+        CC_KFN(depthwise3_vec)(xr + ow, xs_h, wr, vbias, yr + ow, OW, OW - ow, NULL, i0, i1, R);
     for (int e = ed->n_left; e < ed->n; ++e)
-        CC_KFN(dw3_vec)(xr + ed->ow[e], xs_h, wr, vbias, yr + ed->ow[e], OW, OW - ed->ow[e],
+        CC_KFN(depthwise3_vec)(xr + ed->ow[e], xs_h, wr, vbias, yr + ed->ow[e], OW, OW - ed->ow[e],
                         (const int(*)[2])ed->lohi[e], i0, i1, R);
 }
 
-static int CC_KFN(dw3_s1)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, const TYPE *wv,
+static int CC_KFN(depthwise3_s1)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, const TYPE *wv,
                           TYPE bias, TYPE *y)
 {
     const int64_t OH = g->out_h, OW = g->out_w, H = g->in_h, W = g->in_w;
     const int64_t pl = g->pad_left, pt = g->pad_top, OWV = cc_round_up(OW, CC_VW);
-    const int R = CC_DW3_ROWS;
+    const int R = CC_DEPTHWISE3_ROWS;
     CC_FN(dw3_edges) ed;
     ed.n = 0;
     for (int64_t ow = 0; ow < OWV; ow += CC_VW) {
         const int64_t c0 = ow - pl;
         if (c0 >= 0 && c0 + 2 + CC_VW <= W) continue;
-        if (ed.n == CC_DW3_EDGES) return 0;
+        if (ed.n == CC_DEPTHWISE3_EDGES) return 0;
         for (int j = 0; j < 3; ++j) {
             const int64_t c = c0 + j;
             const int lo = (int)cc_max64(0, cc_min64(CC_VW, -c));
@@ -317,14 +319,14 @@ static int CC_KFN(dw3_s1)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, c
         const int64_t h0 = oh - pt;
         TYPE *yr = y + oh * OW;
         if (oh + R <= OH && h0 >= 0 && h0 + R + 2 <= H) {
-            CC_KFN(dw3_rows)(x + h0 * xs_h - pl, xs_h, wr, vbias, yr, OW, &ed, 0, 3, R);
+            CC_KFN(depthwise3_rows)(x + h0 * xs_h - pl, xs_h, wr, vbias, yr, OW, &ed, 0, 3, R);
             oh += R;
             continue;
         }
         int64_t i0, i1;
         CC_KFN(rows_inside)(h0, 3, 1, H, &i0, &i1);
         if (i0 < i1) {
-            CC_KFN(dw3_rows)(x + (h0 + i0) * xs_h - pl, xs_h, wr, vbias, yr, OW, &ed, i0, i1, 1);
+            CC_KFN(depthwise3_rows)(x + (h0 + i0) * xs_h - pl, xs_h, wr, vbias, yr, OW, &ed, i0, i1, 1);
         } else { /* no kernel row inside: bias + 0 */
             const CC_V vb = CC_VADD(vbias, CC_VZERO());
             for (int64_t ow = 0; ow < OW; ow += CC_VW) CC_KFN(store_run)(yr + ow, OW - ow, vb);
@@ -334,24 +336,24 @@ static int CC_KFN(dw3_s1)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, c
     return 1;
 }
 
-static void CC_KFN(dw_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
+static void CC_KFN(depthwise_plane_simd)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h,
                                   int64_t xs_w, const TYPE *w, int64_t ws_h, int64_t ws_w,
                                   TYPE bias, TYPE *y)
 {
-    TYPE wv[CC_DW_MAX_TAPS];
+    TYPE wv[CC_DEPTHWISE_MAX_TAPS];
     const int64_t KH = g->kernel_h, KW = g->kernel_w;
     int done = 0;
-    if (xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2) && KH * KW <= CC_DW_MAX_TAPS) {
+    if (xs_w == 1 && (g->stride_w == 1 || g->stride_w == 2) && KH * KW <= CC_DEPTHWISE_MAX_TAPS) {
         for (int64_t i = 0; i < KH; ++i)
             for (int64_t j = 0; j < KW; ++j) wv[i * KW + j] = w[i * ws_h + j * ws_w];
         if (KH == 3 && KW == 3 && g->stride_w == 1 && g->stride_h == 1 &&
             g->dilation_h == 1 && g->dilation_w == 1)
-            done = CC_KFN(dw3_s1)(g, x, xs_h, wv, bias, y);
+            done = CC_KFN(depthwise3_s1)(g, x, xs_h, wv, bias, y);
         if (!done)
-            done = g->stride_w == 1 ? CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 1)
-                                    : CC_KFN(dw_rows)(g, x, xs_h, wv, bias, y, 2);
+            done = g->stride_w == 1 ? CC_KFN(depthwise_rows)(g, x, xs_h, wv, bias, y, 1)
+                                    : CC_KFN(depthwise_rows)(g, x, xs_h, wv, bias, y, 2);
     }
-    if (!done) CC_KFN(dw_plane)(g, x, xs_h, xs_w, w, ws_h, ws_w, bias, y);
+    if (!done) CC_KFN(depthwise_plane)(g, x, xs_h, xs_w, w, ws_h, ws_w, bias, y);
 }
 
 /* ---------------------------------------------------------------------- max pooling */
@@ -360,16 +362,16 @@ CC_ALWAYS_INLINE int CC_KFN(max_rows)(const cc_plane_geom *g, const TYPE *xbase,
                                       const cc_plane_range *rg, TYPE *ybase, const int SW)
 {
     const int64_t OH = g->out_h, OW = g->out_w, KH = g->kernel_h, KW = g->kernel_w;
-    const int64_t dh = g->dilation_h, dw = g->dilation_w, xs_h = rg->xs_h;
+    const int64_t dil_h = g->dilation_h, dil_w = g->dilation_w, xs_h = rg->xs_h;
     const TYPE ninf_s = -(TYPE)INFINITY;
     CC_ALIGN64 TYPE buf[CC_RING_ELEMS];
     CC_FN(row_ring) ring = {0};
     const TYPE *prow[CC_RING_SLOTS];
-    const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dw + 1);
-    const int64_t span_h = (KH - 1) * dh + 1, ahead = CC_KFN(ring_ahead_rows)(g->stride_h);
+    const int direct = CC_KFN(rows_direct)(g, SW, (KW - 1) * dil_w + 1);
+    const int64_t span_h = (KH - 1) * dil_h + 1, ahead = CC_KFN(ring_ahead_rows)(g->stride_h);
     if (KH > CC_RING_SLOTS ||
         (!direct && !CC_KFN(ring_init)(&ring, buf, g, SW, CC_KFN(ring_span)(span_h, ahead),
-                                       (KW - 1) * dw + 1, ninf_s)))
+                                       (KW - 1) * dil_w + 1, ninf_s)))
         return 0;
     const CC_V ninf = CC_VSET1(ninf_s);
     for (int64_t t = rg->first; t < rg->first + rg->count; ++t) {
@@ -380,10 +382,10 @@ CC_ALWAYS_INLINE int CC_KFN(max_rows)(const cc_plane_geom *g, const TYPE *xbase,
             TYPE *CC_RESTRICT yr = y + oh * OW;
             const int64_t h0 = oh * g->stride_h - g->pad_top;
             int64_t i0, i1;
-            CC_KFN(rows_inside)(h0, KH, dh, g->in_h, &i0, &i1);
+            CC_KFN(rows_inside)(h0, KH, dil_h, g->in_h, &i0, &i1);
             for (int64_t i = i0; i < i1; ++i)
-                prow[i] = direct ? x + (h0 + i * dh) * xs_h
-                                 : CC_KFN(ring_row)(&ring, h0 + i * dh, x + (h0 + i * dh) * xs_h);
+                prow[i] = direct ? x + (h0 + i * dil_h) * xs_h
+                                 : CC_KFN(ring_row)(&ring, h0 + i * dil_h, x + (h0 + i * dil_h) * xs_h);
             if (!direct) CC_KFN(ring_ahead)(&ring, x, xs_h, g->in_h, h0 + span_h, ahead);
 #define CC_MAX_CHUNKS(DIRECT)                                                                \
     for (int64_t ow = 0; ow < OW; ow += CC_VW) {                                             \
@@ -391,7 +393,7 @@ CC_ALWAYS_INLINE int CC_KFN(max_rows)(const cc_plane_geom *g, const TYPE *xbase,
         for (int64_t i = i0; i < i1; ++i) {                                                  \
             const TYPE *pr = prow[i] + ow * SW;                                              \
             for (int64_t j = 0; j < KW; ++j)                                                 \
-                best = CC_VSEL_MAX(CC_KFN(load_tap)(pr + j * dw, OW - ow, ninf, SW, DIRECT),  \
+                best = CC_VSEL_MAX(CC_KFN(load_tap)(pr + j * dil_w, OW - ow, ninf, SW, DIRECT),  \
                                    best);                                                    \
         }                                                                                    \
         CC_KFN(store_run)(yr + ow, OW - ow, best);                                           \
@@ -880,3 +882,5 @@ static void CC_KFN(avg_plane_simd)(const cc_plane_geom *g, const TYPE *x,
                                                     : CC_KFN(avg_rows)(g, x, r, y, 2, 0));
     if (!done) CC_KFN(avg_plane)(g, x, r, y);
 }
+
+#define CC_HAS_PLANE_SIMD 1 /* this target's table lists the SIMD plane kernels */

@@ -1,5 +1,6 @@
-/* simd_vocab_undef.h - ends one instantiation of a GEMM template: undefines the type,
- * tile and vector vocabulary macros so that the next instantiation can set them. */
+/* simd_vocab_undef.h - ends one type's instantiations in a target_<isa>.c: undefines the
+ * type, tile and vector vocabulary macros of simd_<isa>_f32.h / _f64.h so that the next
+ * type can set them. */
 #undef TYPE
 #undef TYPE_SUFFIX
 #undef MR

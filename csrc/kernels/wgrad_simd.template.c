@@ -1,7 +1,8 @@
 /* wgrad_simd.template.c - the weight gradient of a convolution, SIMD along the output
  * pixels. Instantiated per (TYPE, target) beside gemm_simd.template.c, with its vector
- * vocabulary (CC_V, CC_VW, CC_M, CC_MASK, CC_VLOAD, CC_VLOADM, CC_VSTORE, CC_VFMA); the
- * including file also defines CC_WG_REGS, the target's vector register count.
+ * vocabulary (CC_V, CC_VW, CC_M, CC_MASK, CC_VLOAD, CC_VLOADM, CC_VSTORE, CC_VFMA) and
+ * CC_VREGS, the target's vector register count. Defines wgrad_{f32,f64}__<target> and
+ * CC_HAS_WGRAD (for the table).
  *
  * The caller expands one input plane per kernel column j into xe (see cc_wgrad_geom in
  * dispatch.h): the inputs that output pixel p meets at tap (i, j) lie at
@@ -20,7 +21,7 @@
 
 
 /* Registers of a (CB, KW) instantiation: accumulators, the operands of one step, one spare. */
-#define CC_WG_FITS(c, kw) ((c) * (kw) + ((c) < (kw) ? (c) : (kw)) + 2 <= CC_WG_REGS - 1)
+#define CC_WG_FITS(c, kw) ((c) * (kw) + ((c) < (kw) ? (c) : (kw)) + 2 <= CC_VREGS - 1)
 #define CC_WG_CB(kw)                                                                         \
     (CC_WG_FITS(8, kw) ? 8 : CC_WG_FITS(7, kw) ? 7 : CC_WG_FITS(6, kw) ? 6                   \
      : CC_WG_FITS(5, kw) ? 5 : CC_WG_FITS(4, kw) ? 4 : CC_WG_FITS(3, kw) ? 3                 \
@@ -111,3 +112,5 @@ static void CC_KFN(wgrad)(const cc_wgrad_geom *g, const TYPE *dy, int cb, const 
     }
 #undef CC_WG_CASE
 }
+
+#define CC_HAS_WGRAD 1 /* this target's table lists wgrad */

@@ -2,7 +2,8 @@
  * across channels.
  * Instantiated for float per target beside gemm_simd.template.c, with its vector
  * vocabulary (CC_V, CC_VW, CC_M, CC_MASK, CC_VLOAD(M), CC_VSTORE(M), CC_VFMA, CC_VSET1,
- * CC_VZERO). The driver is winograd.c.
+ * CC_VZERO). The driver is winograd.c. Defines wino_in_f32__<target>, wino_out_, wino_tr_
+ * (F(4x4)), wino2_in_, wino2_out_, wino2_filter_ (F(2x2)) and CC_HAS_WINOGRAD.
  *
  * One output tile of 4x4 pixels needs a 6x6 input patch d; per (input channel, output
  * channel) pair the tile is Y = A^T [(G g G^T) .* (B^T d B)] A with (Lavin and Gray's
@@ -285,3 +286,5 @@ static void CC_KFN(wino_tr)(const TYPE *src, int64_t src_ld, int64_t rows, int64
         for (int64_t j = 0; j < cols; ++j) dst[j * dst_ld + i] = src[i * src_ld + j];
 #endif
 }
+
+#define CC_HAS_WINOGRAD 1 /* this target's table lists the Winograd transforms */

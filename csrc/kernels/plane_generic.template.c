@@ -1,6 +1,10 @@
-/* kernels.template.c - the plane kernels (depthwise convolution, pooling), written once
- * against TYPE and instantiated per type (TYPE_SUFFIX f32/f64) and per SIMD target
- * (CC_TARGET, with that target's compile flags). The GEMM micro-kernels live in
+/* plane_generic.template.c - the generic plane kernels (depthwise convolution, max and
+ * average pooling) in plain C, written once against TYPE and instantiated per type
+ * (TYPE_SUFFIX f32/f64) and per SIMD target (CC_TARGET, with that target's compile flags):
+ *   depthwise_plane_{f32,f64}__<target>, max_plane_..., avg_plane_... (and the one-plane
+ *   workers max_plane1_..., avg_plane1_...).
+ * The base target's table lists them; the AVX targets' SIMD plane kernels
+ * (plane_simd.template.c) fall back on them. The GEMM micro-kernels live in
  * gemm_simd.template.c / gemm_generic.template.c.
  *
  * Depthwise plane: per output row, per kernel tap, one contiguous run of outputs whose
@@ -10,7 +14,7 @@
  *   lets NaN through (x != x), which is torch's rule.
  */
 
-static void CC_KFN(dw_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, int64_t xs_w,
+static void CC_KFN(depthwise_plane)(const cc_plane_geom *g, const TYPE *x, int64_t xs_h, int64_t xs_w,
                              const TYPE *w, int64_t ws_h, int64_t ws_w, TYPE bias, TYPE *y)
 {
     const int64_t OH = g->out_h, OW = g->out_w, sw = g->stride_w;
