@@ -34,7 +34,7 @@ fi
 for f in status shape cpu dispatch pack conv2d winograd pool2d conv2d_backward pool2d_backward fork; do
   build "$here/$f.c"
 done
-build "$here/ref/ref.c"
+build "$here/tests/ref/ref.c"
 build "$here/tests/test_main.c"
 exe="$out/convcore_ctest"
 case "$machine" in *mingw*|*windows*) exe="$exe.exe" ;; esac

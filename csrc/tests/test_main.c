@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "convcore/convcore.h"
-#include "../ref/ref.h"
+#include "ref/ref.h"
 
 static int passed, failed;
 
