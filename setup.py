@@ -177,7 +177,8 @@ class BuildExt(build_ext):
         super().build_extensions()
 
 
-PUBLIC_HEADERS = ["csrc/include/convcore/convcore.h", "csrc/include/convcore/capi.h"]
+PUBLIC_HEADERS = ["csrc/include/convcore/convcore.h", "csrc/include/convcore/convcore_api.h",
+                  "csrc/include/convcore/capi.h"]
 
 
 class BuildPy(build_py):

@@ -85,6 +85,14 @@ const char *cc_kernel_name(int kernel)
     return (kernel >= 0 && kernel < CC_KERNEL_COUNT) ? cc_active_kernels()->name[kernel] : NULL;
 }
 
+const char *cc_kernel_slot_name(int kernel)
+{
+#define CC_SLOT_NAME_(id, name) #name,
+    static const char *const slots[CC_KERNEL_COUNT] = {CC_KERNEL_SLOTS(CC_SLOT_NAME_)};
+#undef CC_SLOT_NAME_
+    return (kernel >= 0 && kernel < CC_KERNEL_COUNT) ? slots[kernel] : NULL;
+}
+
 int cc_openmp_enabled(void)
 {
 #ifdef _OPENMP

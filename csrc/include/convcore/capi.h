@@ -23,72 +23,14 @@
 
 #define CONVCORE_CAPSULE_NAME "convcore._core._C_API"
 
-/* The table: version and size first, so any later version can be recognised. */
+/* The table: version and size first, so any later version can be recognised, then one
+ * pointer per entry point of convcore_api.h, in its order, named like the function. */
 typedef struct cc_api_table {
     uint32_t api_version; /* CONVCORE_API_VERSION of the library that filled it */
     uint32_t size;        /* sizeof(cc_api_table) in that library */
-    const char *(*status_string)(cc_status status);
-    cc_status (*conv2d_output_size)(const cc_conv2d_desc *desc, int64_t in_h, int64_t in_w,
-        int64_t kernel_h, int64_t kernel_w, int64_t *out_h, int64_t *out_w);
-    cc_status (*conv2d_check)(const cc_conv2d_desc *desc, const int64_t x_shape[4], const
-        int64_t w_shape[4], int64_t out_shape[4]);
-    cc_status (*conv2d_f32)(const cc_conv2d_desc *desc, const float *x, const int64_t
-        x_shape[4], const int64_t x_strides[4], const float *w, const int64_t w_shape[4], const
-        int64_t w_strides[4], const float *bias, int64_t bias_stride, float *y, int n_threads);
-    cc_status (*conv2d_f64)(const cc_conv2d_desc *desc, const double *x, const int64_t
-        x_shape[4], const int64_t x_strides[4], const double *w, const int64_t w_shape[4], const
-        int64_t w_strides[4], const double *bias, int64_t bias_stride, double *y, int
-        n_threads);
-    cc_status (*conv2d_backward_f32)(const cc_conv2d_desc *desc, const float *dy, const int64_t
-        dy_shape[4], const int64_t dy_strides[4], const float *x, const int64_t x_shape[4],
-        const int64_t x_strides[4], const float *w, const int64_t w_shape[4], const int64_t
-        w_strides[4], float *dx, float *dw, float *db, int n_threads);
-    cc_status (*conv2d_backward_f64)(const cc_conv2d_desc *desc, const double *dy, const int64_t
-        dy_shape[4], const int64_t dy_strides[4], const double *x, const int64_t x_shape[4],
-        const int64_t x_strides[4], const double *w, const int64_t w_shape[4], const int64_t
-        w_strides[4], double *dx, double *dw, double *db, int n_threads);
-    cc_status (*pool2d_output_size)(const cc_pool2d_desc *desc, int64_t in_h, int64_t in_w,
-        int64_t *out_h, int64_t *out_w);
-    cc_status (*pool2d_check)(const cc_pool2d_desc *desc, const int64_t x_shape[4], int64_t
-        out_shape[4]);
-    cc_status (*max_pool2d_f32)(const cc_pool2d_desc *desc, const float *x, const int64_t
-        x_shape[4], const int64_t x_strides[4], float *y, int64_t *indices, int n_threads);
-    cc_status (*max_pool2d_f64)(const cc_pool2d_desc *desc, const double *x, const int64_t
-        x_shape[4], const int64_t x_strides[4], double *y, int64_t *indices, int n_threads);
-    cc_status (*avg_pool2d_f32)(const cc_pool2d_desc *desc, const float *x, const int64_t
-        x_shape[4], const int64_t x_strides[4], float *y, int n_threads);
-    cc_status (*avg_pool2d_f64)(const cc_pool2d_desc *desc, const double *x, const int64_t
-        x_shape[4], const int64_t x_strides[4], double *y, int n_threads);
-    cc_status (*max_pool2d_backward_f32)(const float *dy, const int64_t dy_shape[4], const
-        int64_t dy_strides[4], const int64_t *indices, const int64_t idx_strides[4], const
-        int64_t x_shape[4], float *dx, int n_threads);
-    cc_status (*max_pool2d_backward_f64)(const double *dy, const int64_t dy_shape[4], const
-        int64_t dy_strides[4], const int64_t *indices, const int64_t idx_strides[4], const
-        int64_t x_shape[4], double *dx, int n_threads);
-    cc_status (*avg_pool2d_backward_f32)(const cc_pool2d_desc *desc, const float *dy, const
-        int64_t dy_shape[4], const int64_t dy_strides[4], const int64_t x_shape[4], float *dx,
-        int n_threads);
-    cc_status (*avg_pool2d_backward_f64)(const cc_pool2d_desc *desc, const double *dy, const
-        int64_t dy_shape[4], const int64_t dy_strides[4], const int64_t x_shape[4], double *dx,
-        int n_threads);
-    cc_status (*global_avg_pool2d_f32)(const float *x, const int64_t x_shape[4], const int64_t
-        x_strides[4], float *y, int n_threads);
-    cc_status (*global_avg_pool2d_f64)(const double *x, const int64_t x_shape[4], const int64_t
-        x_strides[4], double *y, int n_threads);
-    cc_status (*global_max_pool2d_f32)(const float *x, const int64_t x_shape[4], const int64_t
-        x_strides[4], float *y, int n_threads);
-    cc_status (*global_max_pool2d_f64)(const double *x, const int64_t x_shape[4], const int64_t
-        x_strides[4], double *y, int n_threads);
-    const char *(*target_name)(int target);
-    int (*target_compiled)(int target);
-    int (*target_supported)(int target);
-    int (*get_target)(void);
-    cc_status (*set_target)(int target);
-    const char *(*kernel_name)(int kernel);
-    const char *(*cpu_features)(void);
-    int (*openmp_enabled)(void);
-    int (*max_threads)(void);
-    const char *(*compiler)(void);
+#define CC_API(ret, name, params, args) ret(*name) params;
+#include "convcore_api.h"
+#undef CC_API
 } cc_api_table;
 
 #ifdef CONVCORE_CAPI_IMPLEMENTATION
@@ -102,37 +44,12 @@ const cc_api_table *cc_api_get(void);
 
 static const cc_api_table *convcore_api_ = NULL;
 
-#define cc_status_string (convcore_api_->status_string)
-#define cc_conv2d_output_size (convcore_api_->conv2d_output_size)
-#define cc_conv2d_check (convcore_api_->conv2d_check)
-#define cc_conv2d_f32 (convcore_api_->conv2d_f32)
-#define cc_conv2d_f64 (convcore_api_->conv2d_f64)
-#define cc_conv2d_backward_f32 (convcore_api_->conv2d_backward_f32)
-#define cc_conv2d_backward_f64 (convcore_api_->conv2d_backward_f64)
-#define cc_pool2d_output_size (convcore_api_->pool2d_output_size)
-#define cc_pool2d_check (convcore_api_->pool2d_check)
-#define cc_max_pool2d_f32 (convcore_api_->max_pool2d_f32)
-#define cc_max_pool2d_f64 (convcore_api_->max_pool2d_f64)
-#define cc_avg_pool2d_f32 (convcore_api_->avg_pool2d_f32)
-#define cc_avg_pool2d_f64 (convcore_api_->avg_pool2d_f64)
-#define cc_max_pool2d_backward_f32 (convcore_api_->max_pool2d_backward_f32)
-#define cc_max_pool2d_backward_f64 (convcore_api_->max_pool2d_backward_f64)
-#define cc_avg_pool2d_backward_f32 (convcore_api_->avg_pool2d_backward_f32)
-#define cc_avg_pool2d_backward_f64 (convcore_api_->avg_pool2d_backward_f64)
-#define cc_global_avg_pool2d_f32 (convcore_api_->global_avg_pool2d_f32)
-#define cc_global_avg_pool2d_f64 (convcore_api_->global_avg_pool2d_f64)
-#define cc_global_max_pool2d_f32 (convcore_api_->global_max_pool2d_f32)
-#define cc_global_max_pool2d_f64 (convcore_api_->global_max_pool2d_f64)
-#define cc_target_name (convcore_api_->target_name)
-#define cc_target_compiled (convcore_api_->target_compiled)
-#define cc_target_supported (convcore_api_->target_supported)
-#define cc_get_target (convcore_api_->get_target)
-#define cc_set_target (convcore_api_->set_target)
-#define cc_kernel_name (convcore_api_->kernel_name)
-#define cc_cpu_features (convcore_api_->cpu_features)
-#define cc_openmp_enabled (convcore_api_->openmp_enabled)
-#define cc_max_threads (convcore_api_->max_threads)
-#define cc_compiler (convcore_api_->compiler)
+/* Every entry point under its own name, calling through the table (after
+ * import_convcore()). */
+#define CC_API(ret, name, params, args)                                                      \
+    static inline ret name params { return convcore_api_->name args; }
+#include "convcore_api.h"
+#undef CC_API
 
 /* Imports convcore._core, takes its table and checks the version. Returns 0 on success,
  * -1 with ImportError set otherwise. Needs the GIL. */
