@@ -70,23 +70,21 @@ static int CC_FN(phase_layout_fits)(const cc_conv2d_desc *d, const int64_t xs[4]
     return layout <= 4.0 * io + 65536.0;
 }
 
-/* cc_conv2d; wcache: a float32 caller's cache of Winograd-transformed filters, or NULL. */
-static cc_status CC_FN(conv2d_impl)(const cc_conv2d_desc *desc, const TYPE *x,
-                                    const int64_t x_shape[4], const int64_t x_strides[4],
-                                    const TYPE *w, const int64_t w_shape[4],
-                                    const int64_t w_strides[4], const TYPE *bias,
-                                    int64_t bias_stride, TYPE *y, int n_threads,
-                                    cc_wino_cache *wcache)
+/* cc_conv2d_checked_f32 / _f64 (checked.h): the call once cc_conv2d_check has accepted
+ * desc, x_shape and w_shape and written ys; wcache: a float32 caller's cache of
+ * Winograd-transformed filters, or NULL. */
+cc_status CC_FN(cc_conv2d_checked)(const cc_conv2d_desc *desc, const TYPE *x,
+                                   const int64_t x_shape[4], const int64_t x_strides[4],
+                                   const TYPE *w, const int64_t w_shape[4],
+                                   const int64_t w_strides[4], const TYPE *bias,
+                                   int64_t bias_stride, TYPE *y, const int64_t ys[4],
+                                   int n_threads, cc_wino_cache *wcache)
 {
-    int64_t ys[4], plane;
-    cc_status st;
-    if (!desc || !x_shape || !x_strides || !w_shape || !w_strides) return CC_ERR_NULL_POINTER;
+    if (!x_strides || !w_strides) return CC_ERR_NULL_POINTER;
     if (n_threads < 0) return CC_ERR_BAD_THREADS;
-    st = cc_conv2d_check(desc, x_shape, w_shape, ys);
-    if (st != CC_OK) return st;
     if (ys[0] == 0 || ys[1] == 0) return CC_OK; /* empty output */
     if (!y) return CC_ERR_NULL_POINTER;
-    plane = ys[2] * ys[3];
+    const int64_t plane = ys[2] * ys[3];
     const int nt = cc_resolve_threads(n_threads);
     if (w_shape[1] == 0) { /* no input channels: bias only */
         CC_FN(fill_bias)(y, ys[0] * ys[1], ys[1], plane, bias, bias_stride, nt);
@@ -107,11 +105,17 @@ static cc_status CC_FN(conv2d_impl)(const cc_conv2d_desc *desc, const TYPE *x,
                             bias_stride, y, ys, nt);
 }
 
+/* cc_conv2d_f32 / cc_conv2d_f64 (convcore.h) */
 cc_status CC_FN(cc_conv2d)(const cc_conv2d_desc *desc, const TYPE *x, const int64_t x_shape[4],
                            const int64_t x_strides[4], const TYPE *w, const int64_t w_shape[4],
                            const int64_t w_strides[4], const TYPE *bias, int64_t bias_stride,
                            TYPE *y, int n_threads)
 {
-    return CC_FN(conv2d_impl)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
-                              bias_stride, y, n_threads, NULL);
+    int64_t ys[4];
+    if (!desc || !x_shape || !x_strides || !w_shape || !w_strides) return CC_ERR_NULL_POINTER;
+    if (n_threads < 0) return CC_ERR_BAD_THREADS;
+    const cc_status st = cc_conv2d_check(desc, x_shape, w_shape, ys);
+    if (st != CC_OK) return st;
+    return CC_FN(cc_conv2d_checked)(desc, x, x_shape, x_strides, w, w_shape, w_strides, bias,
+                                    bias_stride, y, ys, n_threads, NULL);
 }

@@ -1,4 +1,5 @@
 /* conv2d_backward.c - instantiates the convolution gradients for float and double. */
+#include "checked.h"
 #include "dispatch.h"
 #include "pack.h"
 

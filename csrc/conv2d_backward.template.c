@@ -615,20 +615,20 @@ static int CC_FN(bw_dx_forward)(const cc_conv2d_desc *d, const TYPE *dy, const i
     return 0;
 }
 
-cc_status CC_FN(cc_conv2d_backward)(const cc_conv2d_desc *desc, const TYPE *dy,
-                                    const int64_t dy_shape[4], const int64_t dy_strides[4],
-                                    const TYPE *x, const int64_t x_shape[4],
-                                    const int64_t x_strides[4], const TYPE *w,
-                                    const int64_t w_shape[4], const int64_t w_strides[4],
-                                    TYPE *dx, TYPE *dw, TYPE *db, int n_threads)
+/* cc_conv2d_backward_checked_f32 / _f64 (checked.h): the call once cc_conv2d_check has
+ * accepted desc, x_shape and w_shape and written ys (the forward output's shape, which dy
+ * must have). */
+cc_status CC_FN(cc_conv2d_backward_checked)(const cc_conv2d_desc *desc, const TYPE *dy,
+                                            const int64_t dy_shape[4],
+                                            const int64_t dy_strides[4], const TYPE *x,
+                                            const int64_t x_shape[4],
+                                            const int64_t x_strides[4], const TYPE *w,
+                                            const int64_t w_shape[4],
+                                            const int64_t w_strides[4], const int64_t ys[4],
+                                            TYPE *dx, TYPE *dw, TYPE *db, int n_threads)
 {
-    int64_t ys[4];
-    cc_status st;
-    if (!desc || !dy_shape || !dy_strides || !x_shape || !x_strides || !w_shape || !w_strides)
-        return CC_ERR_NULL_POINTER;
+    if (!dy_shape || !dy_strides || !x_strides || !w_strides) return CC_ERR_NULL_POINTER;
     if (n_threads < 0) return CC_ERR_BAD_THREADS;
-    st = cc_conv2d_check(desc, x_shape, w_shape, ys);
-    if (st != CC_OK) return st;
     for (int i = 0; i < 4; ++i)
         if (dy_shape[i] != ys[i]) return CC_ERR_BAD_SHAPE;
     const int nt = cc_resolve_threads(n_threads);
@@ -674,4 +674,23 @@ cc_status CC_FN(cc_conv2d_backward)(const cc_conv2d_desc *desc, const TYPE *dy,
     }
     return CC_FN(bw_gemm)(desc, dy, ys, dy_strides, x, x_shape, x_strides, w, w_shape, w_strides,
                           dx, dw, nt);
+}
+
+/* cc_conv2d_backward_f32 / _f64 (convcore.h) */
+cc_status CC_FN(cc_conv2d_backward)(const cc_conv2d_desc *desc, const TYPE *dy,
+                                    const int64_t dy_shape[4], const int64_t dy_strides[4],
+                                    const TYPE *x, const int64_t x_shape[4],
+                                    const int64_t x_strides[4], const TYPE *w,
+                                    const int64_t w_shape[4], const int64_t w_strides[4],
+                                    TYPE *dx, TYPE *dw, TYPE *db, int n_threads)
+{
+    int64_t ys[4];
+    if (!desc || !dy_shape || !dy_strides || !x_shape || !x_strides || !w_shape || !w_strides)
+        return CC_ERR_NULL_POINTER;
+    if (n_threads < 0) return CC_ERR_BAD_THREADS;
+    const cc_status st = cc_conv2d_check(desc, x_shape, w_shape, ys);
+    if (st != CC_OK) return st;
+    return CC_FN(cc_conv2d_backward_checked)(desc, dy, dy_shape, dy_strides, x, x_shape,
+                                             x_strides, w, w_shape, w_strides, ys, dx, dw, db,
+                                             n_threads);
 }

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "checked.h"
 #include "dispatch.h"
 
 #define CC_TEMPLATE "pool2d.template.c"

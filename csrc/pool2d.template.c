@@ -14,35 +14,37 @@ static void CC_FN(plane_range)(const int64_t xst[4], int64_t channels, int64_t p
     r->count = (t + 1) * planes / parts - r->first;
 }
 
-/* Shared prologue: validation and the empty cases. Returns 1 when there is work. */
-static int CC_FN(pool_prologue)(const cc_pool2d_desc *desc, const TYPE *x,
-                                const int64_t x_shape[4], const int64_t x_strides[4],
-                                const TYPE *y, int n_threads, int64_t ys[4], cc_status *st)
+/* The public entry points' checks (desc, shapes, threads): 1 when there is work, with ys
+ * written; else 0 and *st (CC_OK for an empty output). */
+static int CC_FN(pool_prologue)(const cc_pool2d_desc *desc, const int64_t x_shape[4],
+                                const int64_t x_strides[4], int n_threads, int64_t ys[4],
+                                cc_status *st)
 {
     if (!desc || !x_shape || !x_strides) { *st = CC_ERR_NULL_POINTER; return 0; }
     if (n_threads < 0) { *st = CC_ERR_BAD_THREADS; return 0; }
     *st = cc_pool2d_check(desc, x_shape, ys);
-    if (*st != CC_OK) return 0;
-    if (ys[0] == 0 || ys[1] == 0) return 0;
-    if (!x || !y) { *st = CC_ERR_NULL_POINTER; return 0; }
-    return 1;
+    return *st == CC_OK;
 }
 
-cc_status CC_FN(cc_max_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
-                               const int64_t x_shape[4], const int64_t x_strides[4], TYPE *y,
-                               int64_t *indices, int n_threads)
+/* cc_max_pool2d_checked_f32 / _f64 (checked.h): the call once cc_pool2d_check has accepted
+ * desc and x_shape and written ys. */
+cc_status CC_FN(cc_max_pool2d_checked)(const cc_pool2d_desc *desc, const TYPE *x,
+                                       const int64_t x_shape[4], const int64_t x_strides[4],
+                                       const int64_t ys[4], TYPE *y, int64_t *indices,
+                                       int n_threads)
 {
-    int64_t ys[4], t;
-    cc_status st;
+    int64_t t;
     cc_plane_geom g;
-    if (!CC_FN(pool_prologue)(desc, x, x_shape, x_strides, y, n_threads, ys, &st)) return st;
+    if (!x_strides) return CC_ERR_NULL_POINTER;
+    if (n_threads < 0) return CC_ERR_BAD_THREADS;
+    if (ys[0] == 0 || ys[1] == 0) return CC_OK;
+    if (!x || !y) return CC_ERR_NULL_POINTER;
     /* windows made of padding only, with no index inside the plane to report */
     if (x_shape[2] == 0 || x_shape[3] == 0) return CC_ERR_BAD_SHAPE;
     const cc_kernels *kern = cc_active_kernels();
-    const int64_t C = x_shape[1], planes = ys[0] * C, plane = ys[2] * ys[3];
+    const int64_t C = x_shape[1], planes = ys[0] * C;
     const int nt = cc_resolve_threads(n_threads);
     cc_plane_geom_pool(desc, x_shape, ys, &g);
-    (void)plane;
     /* one contiguous range of planes per thread: the kernel's setup is shared by them */
     const int64_t parts = cc_min64(nt, planes);
 #pragma omp parallel for schedule(static) num_threads(nt)
@@ -54,20 +56,33 @@ cc_status CC_FN(cc_max_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
     return CC_OK;
 }
 
-cc_status CC_FN(cc_avg_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
+/* cc_max_pool2d_f32 / _f64 (convcore.h) */
+cc_status CC_FN(cc_max_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
                                const int64_t x_shape[4], const int64_t x_strides[4], TYPE *y,
-                               int n_threads)
+                               int64_t *indices, int n_threads)
 {
-    int64_t ys[4], t;
+    int64_t ys[4];
     cc_status st;
+    if (!CC_FN(pool_prologue)(desc, x_shape, x_strides, n_threads, ys, &st)) return st;
+    return CC_FN(cc_max_pool2d_checked)(desc, x, x_shape, x_strides, ys, y, indices, n_threads);
+}
+
+/* cc_avg_pool2d_checked_f32 / _f64 (checked.h): as cc_max_pool2d_checked. */
+cc_status CC_FN(cc_avg_pool2d_checked)(const cc_pool2d_desc *desc, const TYPE *x,
+                                       const int64_t x_shape[4], const int64_t x_strides[4],
+                                       const int64_t ys[4], TYPE *y, int n_threads)
+{
+    int64_t t;
     cc_plane_geom g;
-    if (desc && (desc->dilation_h != 1 || desc->dilation_w != 1)) return CC_ERR_BAD_DILATION;
-    if (!CC_FN(pool_prologue)(desc, x, x_shape, x_strides, y, n_threads, ys, &st)) return st;
+    if (!x_strides) return CC_ERR_NULL_POINTER;
+    if (n_threads < 0) return CC_ERR_BAD_THREADS;
+    if (desc->dilation_h != 1 || desc->dilation_w != 1) return CC_ERR_BAD_DILATION;
+    if (ys[0] == 0 || ys[1] == 0) return CC_OK;
+    if (!x || !y) return CC_ERR_NULL_POINTER;
     const cc_kernels *kern = cc_active_kernels();
-    const int64_t C = x_shape[1], planes = ys[0] * C, plane = ys[2] * ys[3];
+    const int64_t C = x_shape[1], planes = ys[0] * C;
     const int nt = cc_resolve_threads(n_threads);
     cc_plane_geom_pool(desc, x_shape, ys, &g);
-    (void)plane;
     const int64_t parts = cc_min64(nt, planes);
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (t = 0; t < parts; ++t) {
@@ -76,6 +91,18 @@ cc_status CC_FN(cc_avg_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
         kern->CC_FN(avg_pool)(&g, x, &r, y);
     }
     return CC_OK;
+}
+
+/* cc_avg_pool2d_f32 / _f64 (convcore.h) */
+cc_status CC_FN(cc_avg_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
+                               const int64_t x_shape[4], const int64_t x_strides[4], TYPE *y,
+                               int n_threads)
+{
+    int64_t ys[4];
+    cc_status st;
+    if (desc && (desc->dilation_h != 1 || desc->dilation_w != 1)) return CC_ERR_BAD_DILATION;
+    if (!CC_FN(pool_prologue)(desc, x_shape, x_strides, n_threads, ys, &st)) return st;
+    return CC_FN(cc_avg_pool2d_checked)(desc, x, x_shape, x_strides, ys, y, n_threads);
 }
 
 /* Global pooling: validation shared by avg and max. Returns 1 when there is work. */

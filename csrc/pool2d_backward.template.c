@@ -1,4 +1,5 @@
-/* pool2d_backward.template.c - gradients of max and average pooling for one TYPE.
+/* pool2d_backward.template.c - gradients of max and average pooling for one TYPE
+ * (cc_max_pool2d_backward_f32 / _f64, cc_avg_pool2d_backward_f32 / _f64).
  * One task per (image, channel) plane: it zeroes its plane of grad_input and adds every
  * output gradient into the window position(s) it came from, in output order, so results
  * do not depend on the thread count. */
@@ -44,18 +45,20 @@ cc_status CC_FN(cc_max_pool2d_backward)(const TYPE *dy, const int64_t dy_shape[4
     return bad ? CC_ERR_BAD_INDEX : CC_OK;
 }
 
-cc_status CC_FN(cc_avg_pool2d_backward)(const cc_pool2d_desc *desc, const TYPE *dy,
-                                        const int64_t dy_shape[4], const int64_t dy_strides[4],
-                                        const int64_t x_shape[4], TYPE *dx, int n_threads)
+/* cc_avg_pool2d_backward_checked_f32 / _f64 (checked.h): the call once cc_pool2d_check
+ * has accepted desc and x_shape and written ys (the forward output's shape, which dy must
+ * have). */
+cc_status CC_FN(cc_avg_pool2d_backward_checked)(const cc_pool2d_desc *desc, const TYPE *dy,
+                                                const int64_t dy_shape[4],
+                                                const int64_t dy_strides[4],
+                                                const int64_t x_shape[4], const int64_t ys[4],
+                                                TYPE *dx, int n_threads)
 {
-    int64_t ys[4], t, numel = 1;
-    cc_status st;
+    int64_t t, numel = 1;
     cc_plane_geom geo;
-    if (!desc || !dy_shape || !dy_strides || !x_shape) return CC_ERR_NULL_POINTER;
+    if (!dy_shape || !dy_strides) return CC_ERR_NULL_POINTER;
     if (n_threads < 0) return CC_ERR_BAD_THREADS;
     if (desc->dilation_h != 1 || desc->dilation_w != 1) return CC_ERR_BAD_DILATION;
-    st = cc_pool2d_check(desc, x_shape, ys);
-    if (st != CC_OK) return st;
     for (int i = 0; i < 4; ++i) {
         if (dy_shape[i] != ys[i]) return CC_ERR_BAD_SHAPE;
         numel *= x_shape[i]; /* bounded by cc_pool2d_check */
@@ -82,4 +85,19 @@ cc_status CC_FN(cc_avg_pool2d_backward)(const cc_pool2d_desc *desc, const TYPE *
             }
     }
     return CC_OK;
+}
+
+/* cc_avg_pool2d_backward_f32 / _f64 (convcore.h) */
+cc_status CC_FN(cc_avg_pool2d_backward)(const cc_pool2d_desc *desc, const TYPE *dy,
+                                        const int64_t dy_shape[4], const int64_t dy_strides[4],
+                                        const int64_t x_shape[4], TYPE *dx, int n_threads)
+{
+    int64_t ys[4];
+    if (!desc || !dy_shape || !dy_strides || !x_shape) return CC_ERR_NULL_POINTER;
+    if (n_threads < 0) return CC_ERR_BAD_THREADS;
+    if (desc->dilation_h != 1 || desc->dilation_w != 1) return CC_ERR_BAD_DILATION;
+    const cc_status st = cc_pool2d_check(desc, x_shape, ys);
+    if (st != CC_OK) return st;
+    return CC_FN(cc_avg_pool2d_backward_checked)(desc, dy, dy_shape, dy_strides, x_shape, ys,
+                                                 dx, n_threads);
 }

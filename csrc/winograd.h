@@ -48,12 +48,4 @@ cc_status cc_winograd_conv_f32(const cc_conv2d_desc *d, const float *x, const in
                                const int64_t wst[4], const float *bias, int64_t bias_stride,
                                float *y, const int64_t ys[4], int nt, cc_wino_cache *cache);
 
-/* cc_conv2d_f32 with a cache of transformed filters for the calls that Winograd takes
- * (the cache is untouched by the others). */
-cc_status cc_conv2d_cached_f32(const cc_conv2d_desc *desc, const float *x,
-                               const int64_t x_shape[4], const int64_t x_strides[4],
-                               const float *w, const int64_t w_shape[4],
-                               const int64_t w_strides[4], const float *bias,
-                               int64_t bias_stride, float *y, int n_threads, cc_wino_cache *cache);
-
 #endif

@@ -1,8 +1,12 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Thin wrappers over the C core: dtype dispatch, output allocation, GIL release, and
-status codes turned into exceptions. Argument parsing and messages live in functional.py;
-arrays arriving here are float32/float64, aligned, native byte order, with strides that
-are whole elements (functional.py guarantees it)."""
+status codes turned into exceptions. Arguments are checked and converted before they get
+here (functional.py, with the rules of convcore._args, which also builds the ConvDesc and
+PoolDesc descriptors): arrays are float32/float64, aligned, native byte order, with
+strides that are whole elements. Shape consistency is the core's: each call is checked
+once by cc_*_check, whose status becomes the exception (the argument it is about, the
+core's message and the shapes), and then runs through the core's checked entry points
+(checked.h)."""
 
 cimport numpy as cnp
 from cpython.pycapsule cimport PyCapsule_New
@@ -29,7 +33,10 @@ def _test_capsule(int api_version):
     _test_table.api_version = api_version
     return PyCapsule_New(<void *>&_test_table, b"convcore._core._C_API", NULL)
 
-# which argument a status code is about, for messages
+
+# ---------------------------------------------------------------------- statuses
+
+# which argument a status code is about, for messages (a call may name another one)
 _STATUS_ARG = {
     CC_ERR_BAD_STRIDE: "stride",
     CC_ERR_BAD_PADDING: "padding",
@@ -43,6 +50,7 @@ _STATUS_ARG = {
     CC_ERR_BAD_DIVISOR: "divisor_override",
     CC_ERR_BAD_THREADS: "num_threads",
     CC_ERR_BAD_SHAPE: "x",
+    CC_ERR_BAD_INDEX: "indices",
 }
 
 
@@ -50,15 +58,19 @@ class ConvcoreError(RuntimeError):
     """A status from the C core that no argument check explains (a bug if ever seen)."""
 
 
-cdef int _check(cc_status st, str context) except -1:
+cdef int _check(cc_status st, str context="", object arg=None) except -1:
+    """Nothing for CC_OK; else the exception for the status: ValueError "<argument>: <the
+    core's message> (<context>)", MemoryError, or ConvcoreError. arg names the argument
+    where the call knows better than the table."""
     if st == CC_OK:
         return 0
     msg = cc_status_string(st).decode()
     if context:
         msg = f"{msg} ({context})"
-    arg = _STATUS_ARG.get(st)
     if st == CC_ERR_NO_MEMORY:
         raise MemoryError(msg)
+    if arg is None:
+        arg = _STATUS_ARG.get(st)
     if arg is not None:
         raise ValueError(f"{arg}: {msg}")
     raise ConvcoreError(msg)
@@ -68,71 +80,195 @@ def status_string(int status):
     return cc_status_string(<cc_status>status).decode()
 
 
-cdef inline void _geom(cnp.ndarray a, int64_t *shape, int64_t *strides):
+# ------------------------------------------------------------------- descriptors
+
+cdef class ConvDesc:
+    """A convolution's stride (h, w), per-side padding ((top, bottom), (left, right)),
+    dilation (h, w) and groups, as the core takes them (cc_conv2d_desc). Built by
+    convcore._args.conv_desc, which checks the values; the core checks them again against
+    the shapes of each call."""
+    cdef cc_conv2d_desc c
+
+    def __init__(self, stride, padding, dilation, int64_t groups):
+        self.c.stride_h, self.c.stride_w = stride
+        (self.c.pad_top, self.c.pad_bottom), (self.c.pad_left, self.c.pad_right) = padding
+        self.c.dilation_h, self.c.dilation_w = dilation
+        self.c.groups = groups
+
+    @property
+    def stride(self):
+        return (self.c.stride_h, self.c.stride_w)
+
+    @property
+    def padding(self):
+        return ((self.c.pad_top, self.c.pad_bottom), (self.c.pad_left, self.c.pad_right))
+
+    @property
+    def dilation(self):
+        return (self.c.dilation_h, self.c.dilation_w)
+
+    @property
+    def groups(self):
+        return self.c.groups
+
+    def _key(self):
+        return (self.stride, self.padding, self.dilation, self.groups)
+
+    def __eq__(self, other):
+        return isinstance(other, ConvDesc) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __reduce__(self):
+        return (ConvDesc, self._key())
+
+    def __repr__(self):
+        return (f"ConvDesc(stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, groups={self.groups})")
+
+
+cdef class PoolDesc:
+    """A pooling window's kernel (h, w), stride (h, w), per-side padding, dilation (h, w),
+    ceil_mode, count_include_pad and divisor_override (0: none), as the core takes them
+    (cc_pool2d_desc). Built by convcore._args.pool_desc."""
+    cdef cc_pool2d_desc c
+
+    def __init__(self, kernel_size, stride, padding, dilation, bint ceil_mode,
+                 bint count_include_pad, int64_t divisor_override):
+        self.c.kernel_h, self.c.kernel_w = kernel_size
+        self.c.stride_h, self.c.stride_w = stride
+        (self.c.pad_top, self.c.pad_bottom), (self.c.pad_left, self.c.pad_right) = padding
+        self.c.dilation_h, self.c.dilation_w = dilation
+        self.c.ceil_mode = ceil_mode
+        self.c.count_include_pad = count_include_pad
+        self.c.divisor_override = divisor_override
+
+    @property
+    def kernel_size(self):
+        return (self.c.kernel_h, self.c.kernel_w)
+
+    @property
+    def stride(self):
+        return (self.c.stride_h, self.c.stride_w)
+
+    @property
+    def padding(self):
+        return ((self.c.pad_top, self.c.pad_bottom), (self.c.pad_left, self.c.pad_right))
+
+    @property
+    def dilation(self):
+        return (self.c.dilation_h, self.c.dilation_w)
+
+    @property
+    def ceil_mode(self):
+        return bool(self.c.ceil_mode)
+
+    @property
+    def count_include_pad(self):
+        return bool(self.c.count_include_pad)
+
+    @property
+    def divisor_override(self):
+        return self.c.divisor_override
+
+    def _key(self):
+        return (self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                self.count_include_pad, self.divisor_override)
+
+    def __eq__(self, other):
+        return isinstance(other, PoolDesc) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __reduce__(self):
+        return (PoolDesc, self._key())
+
+    def __repr__(self):
+        return (f"PoolDesc(kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, dilation={self.dilation}, "
+                f"ceil_mode={self.ceil_mode}, count_include_pad={self.count_include_pad}, "
+                f"divisor_override={self.divisor_override})")
+
+
+# ------------------------------------------------------------------------ arrays
+
+# An array as the core reads it: data, shape, strides in elements (4-D, NCHW).
+ctypedef struct _view:
+    void *data
+    int64_t shape[4]
+    int64_t strides[4]
+
+
+cdef inline void _see(cnp.ndarray a, _view *v):
     cdef int i
     cdef int64_t item = cnp.PyArray_ITEMSIZE(a)
     cdef cnp.npy_intp *sh = cnp.PyArray_DIMS(a)
     cdef cnp.npy_intp *st = cnp.PyArray_STRIDES(a)
+    v.data = cnp.PyArray_DATA(a)
     for i in range(4):
-        shape[i] = sh[i]
-        strides[i] = st[i] // item
+        v.shape[i] = sh[i]
+        v.strides[i] = st[i] // item
 
 
-cdef inline void _conv_desc(cc_conv2d_desc *d, tuple p):
-    d.stride_h, d.stride_w, d.pad_top, d.pad_bottom, d.pad_left, d.pad_right, \
-        d.dilation_h, d.dilation_w, d.groups = p
+cdef inline cnp.ndarray _empty(int ndim, const int64_t *shape, int typenum, _view *v):
+    """A new C-contiguous array, seen in v."""
+    cdef cnp.ndarray a = cnp.PyArray_EMPTY(ndim, <cnp.npy_intp *>shape, typenum, 0)
+    if ndim == 4:
+        _see(a, v)
+    else:
+        v.data = cnp.PyArray_DATA(a)
+    return a
 
 
-cdef inline void _pool_desc(cc_pool2d_desc *d, tuple p):
-    d.kernel_h, d.kernel_w, d.stride_h, d.stride_w, d.pad_top, d.pad_bottom, d.pad_left, \
-        d.pad_right, d.dilation_h, d.dilation_w, d.ceil_mode, d.count_include_pad, \
-        d.divisor_override = p
+cdef inline tuple _shape(const int64_t *s):
+    return (s[0], s[1], s[2], s[3])
 
 
-def conv2d_output_shape(tuple x_shape, tuple w_shape, tuple params):
-    """(N, C_out, OH, OW) for x_shape, w_shape and the 9 conv parameters; ValueError
-    naming the argument when they are inconsistent (the C core's check)."""
-    cdef cc_conv2d_desc d
-    cdef int64_t xs[4]
-    cdef int64_t ws[4]
-    cdef int64_t ys[4]
-    _conv_desc(&d, params)
-    for i in range(4):
-        xs[i] = x_shape[i]
-        ws[i] = w_shape[i]
-    _check(cc_conv2d_check(&d, xs, ws, ys), f"input {x_shape}, weight {w_shape}")
-    return (ys[0], ys[1], ys[2], ys[3])
+cdef inline const void *_bias(object b, int64_t *stride):
+    """b (None or a 1-D array): its data and element stride."""
+    if b is None:
+        stride[0] = 0
+        return NULL
+    cdef cnp.ndarray barr = <cnp.ndarray>b
+    stride[0] = cnp.PyArray_STRIDES(barr)[0] // cnp.PyArray_ITEMSIZE(barr)
+    return cnp.PyArray_DATA(barr)
 
 
-def pool2d_output_shape(tuple x_shape, tuple params):
-    cdef cc_pool2d_desc d
-    cdef int64_t xs[4]
-    cdef int64_t ys[4]
-    _pool_desc(&d, params)
-    for i in range(4):
-        xs[i] = x_shape[i]
-    _check(cc_pool2d_check(&d, xs, ys), f"input {x_shape}")
-    return (ys[0], ys[1], ys[2], ys[3])
+# --------------------------------------------------------------------- convolution
 
-
-cdef int _run_conv(const cc_conv2d_desc *d, int typenum, const void *xp, const int64_t *xs,
-                   const int64_t *xst, const void *wp, const int64_t *ws, const int64_t *wst,
-                   const void *bptr, int64_t bstride, void *yp, int n_threads) except -1:
-    """The core's conv2d for the dtype, without the GIL; its status as an exception."""
+cdef int _conv_run(const cc_conv2d_desc *d, int typenum, _view *x, _view *w, const void *bias,
+                   int64_t bstride, void *y, const int64_t *ys, int n_threads,
+                   cc_wino_cache *cache) except -1:
+    """The core's conv2d for the dtype once cc_conv2d_check has accepted the call (ys),
+    without the GIL; its status as an exception."""
     cdef cc_status st
     if typenum == cnp.NPY_FLOAT32:
         with nogil:
-            st = cc_conv2d_f32(d, <const float *>xp, xs, xst, <const float *>wp, ws, wst,
-                               <const float *>bptr, bstride, <float *>yp, n_threads)
+            st = cc_conv2d_checked_f32(d, <const float *>x.data, x.shape, x.strides,
+                                       <const float *>w.data, w.shape, w.strides,
+                                       <const float *>bias, bstride, <float *>y, ys,
+                                       n_threads, cache)
     else:
         with nogil:
-            st = cc_conv2d_f64(d, <const double *>xp, xs, xst, <const double *>wp, ws, wst,
-                               <const double *>bptr, bstride, <double *>yp, n_threads)
-    return _check(st, "")
+            st = cc_conv2d_checked_f64(d, <const double *>x.data, x.shape, x.strides,
+                                       <const double *>w.data, w.shape, w.strides,
+                                       <const double *>bias, bstride, <double *>y, ys,
+                                       n_threads, NULL)
+    return _check(st)
 
 
-# ------------------------------------------------------------- the plain-call fast path
+cdef int _conv_check(const cc_conv2d_desc *d, _view *x, _view *w, int64_t *ys) except -1:
+    return _check(cc_conv2d_check(d, x.shape, w.shape, ys),
+                  f"input {_shape(x.shape)}, weight {_shape(w.shape)}")
 
+
+# The plain-call fast path. It recognises the case that needs no conversion and no message
+# (exact ndarrays of one float dtype, int or (int, int) parameters in range, a call the core
+# accepts) and returns None for everything else, which functional.conv2d then takes through
+# convcore._args: it applies no rule of its own, and every call it takes, the general path
+# takes the same way with the same result.
 cdef int64_t _FAST_LIMIT = <int64_t>1 << 40
 
 
@@ -178,18 +314,12 @@ def conv2d_fast(object x, object w, object b, object stride, object padding, obj
                 object groups, int n_threads):
     """conv2d for the plain call: x and weight 4-D, bias None or 1-D, all exactly ndarrays
     of one float dtype the core reads as they are; stride, padding and dilation ints or
-    pairs of ints; groups an int; a shape the core accepts. None for anything else: the
-    general path (functional.py) then converts, or raises its messages."""
+    pairs of ints; groups an int; a shape the core accepts. None for anything else."""
     cdef cc_conv2d_desc d
-    cdef int64_t xs[4]
-    cdef int64_t xst[4]
-    cdef int64_t ws[4]
-    cdef int64_t wst[4]
+    cdef _view xv, wv, yv
     cdef int64_t ys[4]
     cdef int64_t bstride = 0
-    cdef int64_t g
-    cdef cc_status st
-    cdef void *bptr = NULL
+    cdef const void *bptr = NULL
     if type(x) is not cnp.ndarray:
         return None
     cdef int typenum = cnp.PyArray_TYPE(<cnp.ndarray>x)
@@ -201,8 +331,7 @@ def conv2d_fast(object x, object w, object b, object stride, object padding, obj
         if not _plain(b, typenum, 1) or \
                 cnp.PyArray_DIMS(<cnp.ndarray>b)[0] != cnp.PyArray_DIMS(<cnp.ndarray>w)[0]:
             return None
-        bptr = cnp.PyArray_DATA(<cnp.ndarray>b)
-        bstride = cnp.PyArray_STRIDES(<cnp.ndarray>b)[0] // cnp.PyArray_ITEMSIZE(<cnp.ndarray>b)
+        bptr = _bias(b, &bstride)
     if not _fast_pair(stride, 1, &d.stride_h, &d.stride_w) or \
             not _fast_pair(dilation, 1, &d.dilation_h, &d.dilation_w) or \
             not _fast_pair(padding, 0, &d.pad_top, &d.pad_left):
@@ -212,57 +341,36 @@ def conv2d_fast(object x, object w, object b, object stride, object padding, obj
     if type(groups) is not int or not (1 <= groups <= _FAST_LIMIT):
         return None
     d.groups = groups
-    _geom(<cnp.ndarray>x, xs, xst)
-    _geom(<cnp.ndarray>w, ws, wst)
-    if cc_conv2d_check(&d, xs, ws, ys) != CC_OK:
+    _see(<cnp.ndarray>x, &xv)
+    _see(<cnp.ndarray>w, &wv)
+    if cc_conv2d_check(&d, xv.shape, wv.shape, ys) != CC_OK:
         return None
-    cdef cnp.ndarray y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, typenum, 0)
-    cdef void *xp = cnp.PyArray_DATA(<cnp.ndarray>x)
-    cdef void *wp = cnp.PyArray_DATA(<cnp.ndarray>w)
-    cdef void *yp = cnp.PyArray_DATA(y)
-    _run_conv(&d, typenum, xp, xs, xst, wp, ws, wst, bptr, bstride, yp, n_threads)
+    y = _empty(4, ys, typenum, &yv)
+    _conv_run(&d, typenum, &xv, &wv, bptr, bstride, yv.data, ys, n_threads, NULL)
     return y
 
 
-cdef int _conv_call(cnp.ndarray x, cnp.ndarray w, object b, tuple params, cc_conv2d_desc *d,
-                    int64_t *xs, int64_t *xst, int64_t *ws, int64_t *wst, int64_t *ys,
-                    const void **bptr, int64_t *bstride) except -1:
-    """A conv2d call's descriptor, shapes, strides and bias, checked by the core."""
-    cdef cnp.ndarray barr
-    _conv_desc(d, params)
-    _geom(x, xs, xst)
-    _geom(w, ws, wst)
-    if b is not None:
-        barr = <cnp.ndarray>b
-        bptr[0] = cnp.PyArray_DATA(barr)
-        bstride[0] = cnp.PyArray_STRIDES(barr)[0] // cnp.PyArray_ITEMSIZE(barr)
-    _check(cc_conv2d_check(d, xs, ws, ys), "")
-    return 0
-
-
-def conv2d(cnp.ndarray x, cnp.ndarray w, object b, tuple params, object out, int n_threads):
-    """y = conv2d(x, w) + b. x, w 4-D of one float dtype; b None or 1-D; out None or a
-    C-contiguous array of the result's shape and dtype."""
-    cdef cc_conv2d_desc d
-    cdef int64_t xs[4]
-    cdef int64_t xst[4]
-    cdef int64_t ws[4]
-    cdef int64_t wst[4]
+def conv2d(cnp.ndarray x, cnp.ndarray w, object b, ConvDesc desc, object out, int n_threads):
+    """y = conv2d(x, w) + b. x, w 4-D of one float dtype; b None or 1-D; out None, or a
+    C-contiguous array of the result's dtype to write into: 4-D, or 3-D for an unbatched
+    call (x then has one image), whose shape must be the result's."""
+    cdef _view xv, wv, yv
     cdef int64_t ys[4]
     cdef int64_t bstride = 0
-    cdef cnp.ndarray y
-    cdef const void *bptr = NULL
-    cdef void *xp = cnp.PyArray_DATA(x)
-    cdef void *wp = cnp.PyArray_DATA(w)
-    cdef void *yp
+    cdef const void *bptr = _bias(b, &bstride)
     cdef int typenum = cnp.PyArray_TYPE(x)
-    _conv_call(x, w, b, params, &d, xs, xst, ws, wst, ys, &bptr, &bstride)
+    _see(x, &xv)
+    _see(w, &wv)
+    _conv_check(&desc.c, &xv, &wv, ys)
     if out is None:
-        y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, typenum, 0)
+        y = _empty(4, ys, typenum, &yv)
     else:
-        y = <cnp.ndarray>out
-    yp = cnp.PyArray_DATA(y)
-    _run_conv(&d, typenum, xp, xs, xst, wp, ws, wst, bptr, bstride, yp, n_threads)
+        want = _shape(ys) if out.ndim == 4 else _shape(ys)[1:]
+        if out.shape != want:
+            raise ValueError(f"out must have shape {want}, got {out.shape}")
+        y = out
+        yv.data = cnp.PyArray_DATA(<cnp.ndarray>out)
+    _conv_run(&desc.c, typenum, &xv, &wv, bptr, bstride, yv.data, ys, n_threads, NULL)
     return y
 
 
@@ -290,128 +398,213 @@ def winograd_tile(tuple x_shape, tuple w_shape, tuple pads):
     for i in range(4):
         xs[i] = x_shape[i]
         ws[i] = w_shape[i]
-    _check(cc_conv2d_check(&d, xs, ws, ys), "")
+    _check(cc_conv2d_check(&d, xs, ws, ys))
     return cc_winograd_tile(&d, xs, ws, ys)
 
 
-def conv2d_cached(cnp.ndarray x, cnp.ndarray w, object b, tuple params, int n_threads,
+def conv2d_cached(cnp.ndarray x, cnp.ndarray w, object b, ConvDesc desc, int n_threads,
                   cnp.ndarray state, cnp.ndarray cw, cnp.ndarray cu):
     """conv2d of float32 x and w with a cache of Winograd-transformed filters: state (2
     int64), cw (the weights' element count), cu (winograd_filter_elems), all C-contiguous
     and owned by the caller; see cc_wino_cache in winograd.h."""
-    cdef cc_conv2d_desc d
-    cdef int64_t xs[4]
-    cdef int64_t xst[4]
-    cdef int64_t ws[4]
-    cdef int64_t wst[4]
+    cdef _view xv, wv, yv
     cdef int64_t ys[4]
     cdef int64_t bstride = 0
-    cdef cc_status st
-    cdef cnp.ndarray y
-    cdef const void *bptr = NULL
-    cdef const float *xp = <const float *>cnp.PyArray_DATA(x)
-    cdef const float *wp = <const float *>cnp.PyArray_DATA(w)
-    cdef float *yp
+    cdef const void *bptr = _bias(b, &bstride)
     cdef cc_wino_cache cache
-    _conv_call(x, w, b, params, &d, xs, xst, ws, wst, ys, &bptr, &bstride)
-    y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, cnp.NPY_FLOAT32, 0)
-    yp = <float *>cnp.PyArray_DATA(y)
+    _see(x, &xv)
+    _see(w, &wv)
+    _conv_check(&desc.c, &xv, &wv, ys)
+    y = _empty(4, ys, cnp.NPY_FLOAT32, &yv)
     cache.state = <int64_t *>cnp.PyArray_DATA(state)
     cache.w = <float *>cnp.PyArray_DATA(cw)
     cache.u = <float *>cnp.PyArray_DATA(cu)
     cache.w_elems = cnp.PyArray_SIZE(cw)
     cache.u_elems = cnp.PyArray_SIZE(cu)
-    with nogil:
-        st = cc_conv2d_cached_f32(&d, xp, xs, xst, wp, ws, wst, <const float *>bptr, bstride,
-                                  yp, n_threads, &cache)
-    _check(st, "")
+    _conv_run(&desc.c, cnp.NPY_FLOAT32, &xv, &wv, bptr, bstride, yv.data, ys, n_threads,
+              &cache)
     return y
 
 
-def max_pool2d(cnp.ndarray x, tuple params, bint return_indices, int n_threads):
-    cdef cc_pool2d_desc d
-    cdef int64_t xs[4]
-    cdef int64_t xst[4]
+# ------------------------------------------------------------------------ pooling
+
+cdef int _pool_check(const cc_pool2d_desc *d, const int64_t *xs, int64_t *ys,
+                     str what) except -1:
+    return _check(cc_pool2d_check(d, xs, ys), f"{what} {_shape(xs)}")
+
+
+def max_pool2d(cnp.ndarray x, PoolDesc desc, bint return_indices, int n_threads):
+    cdef _view xv, yv, iv
     cdef int64_t ys[4]
     cdef cc_status st
-    cdef cnp.ndarray y, idx = None
     cdef int64_t *ip = NULL
-    cdef void *xp = cnp.PyArray_DATA(x)
-    cdef void *yp
     cdef int typenum = cnp.PyArray_TYPE(x)
-    _pool_desc(&d, params)
-    _geom(x, xs, xst)
-    _check(cc_pool2d_check(&d, xs, ys), "")
-    y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, typenum, 0)
-    yp = cnp.PyArray_DATA(y)
+    _see(x, &xv)
+    _pool_check(&desc.c, xv.shape, ys, "input")
+    y = _empty(4, ys, typenum, &yv)
+    idx = None
     if return_indices:
-        idx = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, cnp.NPY_INT64, 0)
-        ip = <int64_t *>cnp.PyArray_DATA(idx)
+        idx = _empty(4, ys, cnp.NPY_INT64, &iv)
+        ip = <int64_t *>iv.data
     if typenum == cnp.NPY_FLOAT32:
         with nogil:
-            st = cc_max_pool2d_f32(&d, <const float *>xp, xs, xst, <float *>yp, ip, n_threads)
+            st = cc_max_pool2d_checked_f32(&desc.c, <const float *>xv.data, xv.shape,
+                                           xv.strides, ys, <float *>yv.data, ip, n_threads)
     else:
         with nogil:
-            st = cc_max_pool2d_f64(&d, <const double *>xp, xs, xst, <double *>yp, ip, n_threads)
-    _check(st, "")
+            st = cc_max_pool2d_checked_f64(&desc.c, <const double *>xv.data, xv.shape,
+                                           xv.strides, ys, <double *>yv.data, ip, n_threads)
+    _check(st)
     return (y, idx) if return_indices else y
 
 
-def avg_pool2d(cnp.ndarray x, tuple params, int n_threads):
-    cdef cc_pool2d_desc d
-    cdef int64_t xs[4]
-    cdef int64_t xst[4]
+def avg_pool2d(cnp.ndarray x, PoolDesc desc, int n_threads):
+    cdef _view xv, yv
     cdef int64_t ys[4]
     cdef cc_status st
-    cdef cnp.ndarray y
-    cdef void *xp = cnp.PyArray_DATA(x)
-    cdef void *yp
     cdef int typenum = cnp.PyArray_TYPE(x)
-    _pool_desc(&d, params)
-    _geom(x, xs, xst)
-    _check(cc_pool2d_check(&d, xs, ys), "")
-    y = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ys, typenum, 0)
-    yp = cnp.PyArray_DATA(y)
+    _see(x, &xv)
+    _pool_check(&desc.c, xv.shape, ys, "input")
+    y = _empty(4, ys, typenum, &yv)
     if typenum == cnp.NPY_FLOAT32:
         with nogil:
-            st = cc_avg_pool2d_f32(&d, <const float *>xp, xs, xst, <float *>yp, n_threads)
+            st = cc_avg_pool2d_checked_f32(&desc.c, <const float *>xv.data, xv.shape,
+                                           xv.strides, ys, <float *>yv.data, n_threads)
     else:
         with nogil:
-            st = cc_avg_pool2d_f64(&d, <const double *>xp, xs, xst, <double *>yp, n_threads)
-    _check(st, "")
+            st = cc_avg_pool2d_checked_f64(&desc.c, <const double *>xv.data, xv.shape,
+                                           xv.strides, ys, <double *>yv.data, n_threads)
+    _check(st)
     return y
 
 
 def global_pool2d(cnp.ndarray x, bint is_max, int n_threads):
-    cdef int64_t xs[4]
-    cdef int64_t xst[4]
-    cdef cnp.npy_intp ys[4]
+    cdef _view xv, yv
+    cdef int64_t ys[4]
     cdef cc_status st
-    cdef cnp.ndarray y
-    cdef void *xp = cnp.PyArray_DATA(x)
-    cdef void *yp
     cdef int typenum = cnp.PyArray_TYPE(x)
-    _geom(x, xs, xst)
-    ys[0] = xs[0]
-    ys[1] = xs[1]
+    _see(x, &xv)
+    ys[0] = xv.shape[0]
+    ys[1] = xv.shape[1]
     ys[2] = 1
     ys[3] = 1
-    y = cnp.PyArray_EMPTY(4, ys, typenum, 0)
-    yp = cnp.PyArray_DATA(y)
+    y = _empty(4, ys, typenum, &yv)
     if typenum == cnp.NPY_FLOAT32:
         with nogil:
             if is_max:
-                st = cc_global_max_pool2d_f32(<const float *>xp, xs, xst, <float *>yp, n_threads)
+                st = cc_global_max_pool2d_f32(<const float *>xv.data, xv.shape, xv.strides,
+                                              <float *>yv.data, n_threads)
             else:
-                st = cc_global_avg_pool2d_f32(<const float *>xp, xs, xst, <float *>yp, n_threads)
+                st = cc_global_avg_pool2d_f32(<const float *>xv.data, xv.shape, xv.strides,
+                                              <float *>yv.data, n_threads)
     else:
         with nogil:
             if is_max:
-                st = cc_global_max_pool2d_f64(<const double *>xp, xs, xst, <double *>yp, n_threads)
+                st = cc_global_max_pool2d_f64(<const double *>xv.data, xv.shape, xv.strides,
+                                              <double *>yv.data, n_threads)
             else:
-                st = cc_global_avg_pool2d_f64(<const double *>xp, xs, xst, <double *>yp, n_threads)
-    _check(st, "")
+                st = cc_global_avg_pool2d_f64(<const double *>xv.data, xv.shape, xv.strides,
+                                              <double *>yv.data, n_threads)
+    _check(st)
     return y
+
+
+# ------------------------------------------------------------------------ backward
+# Checked once like the forward calls; a grad_output whose shape is not the forward
+# output's is the core's CC_ERR_BAD_SHAPE, whose message gives the shape it must have.
+
+cdef str _grad_shape_message(const int64_t *ys, const int64_t *dys):
+    return f"grad_output must have the forward output's shape {_shape(ys)}, got {_shape(dys)}"
+
+
+def conv2d_backward(cnp.ndarray dy, cnp.ndarray x, cnp.ndarray w, ConvDesc desc,
+                    bint want_dx, bint want_dw, bint want_db, int n_threads):
+    """(dx, dw, db) of conv2d; a gradient not wanted is None."""
+    cdef _view dyv, xv, wv, dxv, dwv, dbv
+    cdef int64_t ys[4]
+    cdef int64_t nbias
+    cdef cc_status st
+    cdef int typenum = cnp.PyArray_TYPE(x)
+    _see(dy, &dyv)
+    _see(x, &xv)
+    _see(w, &wv)
+    _conv_check(&desc.c, &xv, &wv, ys)
+    dxv.data = dwv.data = dbv.data = NULL
+    dx = _empty(4, xv.shape, typenum, &dxv) if want_dx else None
+    dw = _empty(4, wv.shape, typenum, &dwv) if want_dw else None
+    nbias = wv.shape[0]
+    db = _empty(1, &nbias, typenum, &dbv) if want_db else None
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_conv2d_backward_checked_f32(
+                &desc.c, <const float *>dyv.data, dyv.shape, dyv.strides,
+                <const float *>xv.data, xv.shape, xv.strides, <const float *>wv.data, wv.shape,
+                wv.strides, ys, <float *>dxv.data, <float *>dwv.data, <float *>dbv.data,
+                n_threads)
+    else:
+        with nogil:
+            st = cc_conv2d_backward_checked_f64(
+                &desc.c, <const double *>dyv.data, dyv.shape, dyv.strides,
+                <const double *>xv.data, xv.shape, xv.strides, <const double *>wv.data,
+                wv.shape, wv.strides, ys, <double *>dxv.data, <double *>dwv.data,
+                <double *>dbv.data, n_threads)
+    if st == CC_ERR_BAD_SHAPE:
+        raise ValueError(_grad_shape_message(ys, dyv.shape))
+    _check(st)
+    return dx, dw, db
+
+
+def max_pool2d_backward(cnp.ndarray dy, cnp.ndarray indices, tuple x_shape, int n_threads):
+    cdef _view dyv, iv, dxv
+    cdef int64_t xs[4]
+    cdef cc_status st
+    cdef int typenum = cnp.PyArray_TYPE(dy)
+    _see(dy, &dyv)
+    _see(indices, &iv)
+    for i in range(4):
+        xs[i] = x_shape[i]
+    dx = _empty(4, xs, typenum, &dxv)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_max_pool2d_backward_f32(<const float *>dyv.data, dyv.shape, dyv.strides,
+                                            <const int64_t *>iv.data, iv.strides, xs,
+                                            <float *>dxv.data, n_threads)
+    else:
+        with nogil:
+            st = cc_max_pool2d_backward_f64(<const double *>dyv.data, dyv.shape, dyv.strides,
+                                            <const int64_t *>iv.data, iv.strides, xs,
+                                            <double *>dxv.data, n_threads)
+    if st == CC_ERR_BAD_INDEX:
+        raise ValueError(f"indices: every index must lie in [0, H * W) = [0, {xs[2] * xs[3]})")
+    _check(st, f"input_shape {x_shape}")
+    return dx
+
+
+def avg_pool2d_backward(cnp.ndarray dy, tuple x_shape, PoolDesc desc, int n_threads):
+    cdef _view dyv, dxv
+    cdef int64_t xs[4]
+    cdef int64_t ys[4]
+    cdef cc_status st
+    cdef int typenum = cnp.PyArray_TYPE(dy)
+    _see(dy, &dyv)
+    for i in range(4):
+        xs[i] = x_shape[i]
+    _pool_check(&desc.c, xs, ys, "input_shape")
+    dx = _empty(4, xs, typenum, &dxv)
+    if typenum == cnp.NPY_FLOAT32:
+        with nogil:
+            st = cc_avg_pool2d_backward_checked_f32(&desc.c, <const float *>dyv.data,
+                                                    dyv.shape, dyv.strides, xs, ys,
+                                                    <float *>dxv.data, n_threads)
+    else:
+        with nogil:
+            st = cc_avg_pool2d_backward_checked_f64(&desc.c, <const double *>dyv.data,
+                                                    dyv.shape, dyv.strides, xs, ys,
+                                                    <double *>dxv.data, n_threads)
+    if st == CC_ERR_BAD_SHAPE:
+        raise ValueError(_grad_shape_message(ys, dyv.shape))
+    _check(st)
+    return dx
 
 
 # ------------------------------------------------------------ configuration / test hooks
@@ -456,21 +649,14 @@ def set_target(str name):
 
 
 def kernel_names():
-    """Name of the kernel in each dispatch slot, for show_config()."""
-    slots = ["gemm_f32", "gemm_f64", "depthwise_f32", "depthwise_f64",
-             "max_pool_f32", "max_pool_f64", "avg_pool_f32", "avg_pool_f64",
-             "weight_grad_f32", "weight_grad_f64", "winograd_f32", "winograd2_f32"]
-    return {slots[k]: cc_kernel_name(k).decode() for k in range(CC_KERNEL_COUNT)}
+    """Slot name -> name of the kernel in that slot of the active table, for show_config()."""
+    return {cc_kernel_slot_name(k).decode(): cc_kernel_name(k).decode()
+            for k in range(CC_KERNEL_COUNT)}
 
 
 def gemm_tail_rows():
     """Rows of the active target's float32 tail-tile kernels (0: none)."""
     return cc_gemm_tail_rows()
-
-
-cdef extern from "winograd.h":
-    void cc_set_winograd(int enabled) nogil
-    int cc_get_winograd() nogil
 
 
 def set_winograd(bint enabled):
@@ -489,127 +675,3 @@ def fma_peak_gflops(double seconds=0.2):
     with nogil:
         r = cc_fma_peak_gflops(seconds)
     return r
-
-
-# ------------------------------------------------------------------------ backward
-
-def conv2d_backward(cnp.ndarray dy, cnp.ndarray x, cnp.ndarray w, tuple params,
-                    bint want_dx, bint want_dw, bint want_db, int n_threads):
-    """(dx, dw, db) of conv2d; a gradient not wanted is None."""
-    cdef cc_conv2d_desc d
-    cdef int64_t dys[4]
-    cdef int64_t dyst[4]
-    cdef int64_t xs[4]
-    cdef int64_t xst[4]
-    cdef int64_t ws[4]
-    cdef int64_t wst[4]
-    cdef int64_t ys[4]
-    cdef cc_status st
-    cdef cnp.ndarray dx = None, dw = None, db = None
-    cdef void *dxp = NULL
-    cdef void *dwp = NULL
-    cdef void *dbp = NULL
-    cdef void *dyp = cnp.PyArray_DATA(dy)
-    cdef void *xp = cnp.PyArray_DATA(x)
-    cdef void *wp = cnp.PyArray_DATA(w)
-    cdef int typenum = cnp.PyArray_TYPE(x)
-    cdef cnp.npy_intp nbias
-    _conv_desc(&d, params)
-    _geom(dy, dys, dyst)
-    _geom(x, xs, xst)
-    _geom(w, ws, wst)
-    _check(cc_conv2d_check(&d, xs, ws, ys), "")
-    for i in range(4):
-        if dys[i] != ys[i]:
-            raise ValueError(
-                f"grad_output must have the forward output's shape {tuple(ys[j] for j in range(4))}, "
-                f"got {tuple(dys[j] for j in range(4))}")
-    if want_dx:
-        dx = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>xs, typenum, 0)
-        dxp = cnp.PyArray_DATA(dx)
-    if want_dw:
-        dw = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>ws, typenum, 0)
-        dwp = cnp.PyArray_DATA(dw)
-    if want_db:
-        nbias = ws[0]
-        db = cnp.PyArray_EMPTY(1, &nbias, typenum, 0)
-        dbp = cnp.PyArray_DATA(db)
-    if typenum == cnp.NPY_FLOAT32:
-        with nogil:
-            st = cc_conv2d_backward_f32(&d, <const float *>dyp, dys, dyst, <const float *>xp, xs,
-                                        xst, <const float *>wp, ws, wst, <float *>dxp,
-                                        <float *>dwp, <float *>dbp, n_threads)
-    else:
-        with nogil:
-            st = cc_conv2d_backward_f64(&d, <const double *>dyp, dys, dyst, <const double *>xp,
-                                        xs, xst, <const double *>wp, ws, wst, <double *>dxp,
-                                        <double *>dwp, <double *>dbp, n_threads)
-    _check(st, "")
-    return dx, dw, db
-
-
-def max_pool2d_backward(cnp.ndarray dy, cnp.ndarray indices, tuple x_shape, int n_threads):
-    cdef int64_t dys[4]
-    cdef int64_t dyst[4]
-    cdef int64_t ixs[4]
-    cdef int64_t ixst[4]
-    cdef int64_t xs[4]
-    cdef cc_status st
-    cdef cnp.ndarray dx
-    cdef void *dyp = cnp.PyArray_DATA(dy)
-    cdef int64_t *ip = <int64_t *>cnp.PyArray_DATA(indices)
-    cdef void *dxp
-    cdef int typenum = cnp.PyArray_TYPE(dy)
-    _geom(dy, dys, dyst)
-    _geom(indices, ixs, ixst)
-    for i in range(4):
-        xs[i] = x_shape[i]
-    dx = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>xs, typenum, 0)
-    dxp = cnp.PyArray_DATA(dx)
-    if typenum == cnp.NPY_FLOAT32:
-        with nogil:
-            st = cc_max_pool2d_backward_f32(<const float *>dyp, dys, dyst, ip, ixst, xs,
-                                            <float *>dxp, n_threads)
-    else:
-        with nogil:
-            st = cc_max_pool2d_backward_f64(<const double *>dyp, dys, dyst, ip, ixst, xs,
-                                            <double *>dxp, n_threads)
-    if st == CC_ERR_BAD_INDEX:
-        raise ValueError(f"indices: every index must lie in [0, H * W) = [0, {xs[2] * xs[3]})")
-    _check(st, "")
-    return dx
-
-
-def avg_pool2d_backward(cnp.ndarray dy, tuple x_shape, tuple params, int n_threads):
-    cdef cc_pool2d_desc d
-    cdef int64_t dys[4]
-    cdef int64_t dyst[4]
-    cdef int64_t xs[4]
-    cdef int64_t ys[4]
-    cdef cc_status st
-    cdef cnp.ndarray dx
-    cdef void *dyp = cnp.PyArray_DATA(dy)
-    cdef void *dxp
-    cdef int typenum = cnp.PyArray_TYPE(dy)
-    _pool_desc(&d, params)
-    _geom(dy, dys, dyst)
-    for i in range(4):
-        xs[i] = x_shape[i]
-    _check(cc_pool2d_check(&d, xs, ys), f"input_shape {x_shape}")
-    for i in range(4):
-        if dys[i] != ys[i]:
-            raise ValueError(
-                f"grad_output must have the forward output's shape {tuple(ys[j] for j in range(4))}, "
-                f"got {tuple(dys[j] for j in range(4))}")
-    dx = cnp.PyArray_EMPTY(4, <cnp.npy_intp *>xs, typenum, 0)
-    dxp = cnp.PyArray_DATA(dx)
-    if typenum == cnp.NPY_FLOAT32:
-        with nogil:
-            st = cc_avg_pool2d_backward_f32(&d, <const float *>dyp, dys, dyst, xs, <float *>dxp,
-                                            n_threads)
-    else:
-        with nogil:
-            st = cc_avg_pool2d_backward_f64(&d, <const double *>dyp, dys, dyst, xs, <double *>dxp,
-                                            n_threads)
-    _check(st, "")
-    return dx

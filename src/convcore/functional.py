@@ -2,13 +2,20 @@
 argument, dtype conversion (docs/api.md), then one call into the compiled core."""
 from __future__ import annotations
 
-import numbers
 from typing import Any, Literal, Union
 
 import numpy as np
 import numpy.typing as npt
 
 from convcore import _core
+from convcore._args import (
+    bool_arg,
+    conv_desc,
+    groups_arg,
+    int_arg,
+    pool_desc,
+    tuple_arg,
+)
 
 __all__ = [
     "conv2d",
@@ -28,10 +35,6 @@ Padding = Union[int, tuple[int, int], tuple[tuple[int, int], tuple[int, int]], L
 PoolPadding = Union[int, tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]
 Array = npt.NDArray[Any]
 
-# Integers beyond this are rejected up front: the core works in int64 and products of
-# a few such values must still be representable for its overflow checks.
-_INT_LIMIT = 1 << 62
-
 # 0 means "OpenMP's default at call time" (OMP_NUM_THREADS, threadpoolctl).
 _num_threads = 0
 
@@ -48,7 +51,7 @@ def set_num_threads(n: int | None) -> None:
     if n is None:
         _num_threads = 0
         return
-    value = _int("n", n)
+    value = int_arg("n", n)
     if value < 1 or value > 4096:
         raise ValueError(f"n must be between 1 and 4096 (or None), got {n!r}")
     _num_threads = value
@@ -70,63 +73,7 @@ def get_winograd() -> bool:
     return _core.get_winograd()
 
 
-# ------------------------------------------------------------------- argument parsing
-
-def _int(name, v):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(v).__name__} {v!r}")
-    v = int(v)
-    if abs(v) > _INT_LIMIT:
-        raise ValueError(f"{name} is out of range: {v}")
-    return v
-
-
-def _pair(name, v, minimum):
-    """int or (h, w) -> (h, w), each >= minimum."""
-    if isinstance(v, (tuple, list)):
-        if len(v) != 2:
-            raise ValueError(f"{name} must be an int or a pair (h, w), got {v!r}")
-        pair = (_int(name, v[0]), _int(name, v[1]))
-    else:
-        a = _int(name, v)
-        pair = (a, a)
-    if pair[0] < minimum or pair[1] < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {v!r}")
-    return pair
-
-
-def _padding4(v):
-    """int | (ph, pw) | ((top, bottom), (left, right)) -> (top, bottom, left, right)."""
-    if isinstance(v, (tuple, list)):
-        if len(v) != 2:
-            raise ValueError(
-                f"padding must be an int, (ph, pw) or ((top, bottom), (left, right)), got {v!r}"
-            )
-        sides = []
-        for axis in v:
-            if isinstance(axis, (tuple, list)):
-                if len(axis) != 2:
-                    raise ValueError(f"padding: each axis needs (before, after), got {v!r}")
-                sides += [_int("padding", axis[0]), _int("padding", axis[1])]
-            else:
-                a = _int("padding", axis)
-                sides += [a, a]
-        pads = tuple(sides)
-    else:
-        a = _int("padding", v)
-        pads = (a, a, a, a)
-    if min(pads) < 0:
-        raise ValueError(f"padding must be >= 0, got {v!r}")
-    return pads
-
-
-def _bool(name, v):
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, numbers.Integral) and int(v) in (0, 1):
-        return bool(v)
-    raise TypeError(f"{name} must be a bool, got {type(v).__name__} {v!r}")
-
+# ------------------------------------------------------------------------ arrays
 
 def _array(name, a):
     """Any array-like -> ndarray the core can read: float32/float64 per the dtype table,
@@ -179,44 +126,20 @@ def _input(x: Any) -> tuple[Array, bool]:
 # --------------------------------------------------------------------------- conv2d
 
 def _conv_params(c_in, w_shape, stride, padding, dilation, groups):
-    """The 9 core parameters (strides, pads top/bottom/left/right, dilations, groups),
-    validated against the input's channel count and the weight's shape."""
-    sh, sw = _pair("stride", stride, 1)
-    dh, dw = _pair("dilation", dilation, 1)
-    g = _int("groups", groups)
-    if g < 1:
-        raise ValueError(f"groups must be >= 1, got {groups!r}")
-    c_out = w_shape[0]
-    if c_in % g or c_out % g:
-        raise ValueError(
-            f"groups={g} must divide both in_channels={c_in} and out_channels={c_out}"
-        )
+    """The core's descriptor of a convolution, its arguments checked (convcore._args) and
+    the groups against the input's channel count and the weight's shape."""
+    s = tuple_arg("stride", stride, 2, 1)
+    d = tuple_arg("dilation", dilation, 2, 1)
+    g = groups_arg(groups, c_in, w_shape[0])
     if w_shape[1] * g != c_in:
         raise ValueError(
             f"weight: expected in_channels/groups = {c_in // g} (input has {c_in} channels, "
             f"groups={g}), got weight of shape {w_shape}"
         )
-    kh, kw = w_shape[2], w_shape[3]
-    if kh < 1 or kw < 1:
+    kernel = tuple(w_shape[2:])
+    if min(kernel) < 1:
         raise ValueError(f"weight: kernel size must be >= 1, got shape {w_shape}")
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = (0, 0, 0, 0)
-        elif padding == "same":
-            if sh != 1 or sw != 1:
-                raise ValueError("padding='same' is not supported for strided convolutions")
-            th, tw = dh * (kh - 1), dw * (kw - 1)
-            pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)
-            if max(pads) > _INT_LIMIT:  # the core takes int64 padding
-                raise ValueError(
-                    f"padding='same' with dilation={dilation!r} and kernel ({kh}, {kw}) needs "
-                    f"padding {pads}, which is out of range"
-                )
-        else:
-            raise ValueError(f"padding must be 'same', 'valid' or numbers, got {padding!r}")
-    else:
-        pads = _padding4(padding)
-    return (sh, sw, pads[0], pads[1], pads[2], pads[3], dh, dw, g)
+    return conv_desc(s, padding, d, g, kernel)
 
 
 def conv2d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None = None,
@@ -235,20 +158,17 @@ def conv2d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None =
         y = _core.conv2d_fast(x, weight, bias, stride, padding, dilation, groups, _num_threads)
         if y is not None:
             return y
-    xa, unbatched, w, b, params = _conv2d_args(x, weight, bias, stride, padding, dilation,
-                                               groups)
-    target = None
+    xa, unbatched, w, b, desc = _conv2d_args(x, weight, bias, stride, padding, dilation, groups)
     if out is not None:
-        shape = _core.conv2d_output_shape(xa.shape, w.shape, params)
-        target = _check_out(out, shape, xa.dtype, unbatched, x=xa, weight=w, bias=b)
-    y = _core.conv2d(xa, w, b, params, target, _num_threads)
+        _check_out(out, xa.dtype, unbatched, x=xa, weight=w, bias=b)
+    y = _core.conv2d(xa, w, b, desc, out, _num_threads)
     if out is not None:
         return out
     return y[0] if unbatched else y
 
 
-def _conv2d_args(x, weight, bias, stride, padding, dilation, groups):
-    """conv2d's arguments checked and converted: (x 4-D, unbatched, weight, bias, params)."""
+def _conv2d_arrays(x, weight, bias):
+    """conv2d's arrays checked and converted: (x 4-D, unbatched, weight, bias)."""
     xa, unbatched = _input(x)
     w = _array("weight", weight)
     if w.ndim != 4:
@@ -263,8 +183,14 @@ def _conv2d_args(x, weight, bias, stride, padding, dilation, groups):
                 f"bias must be 1-D of length out_channels={w.shape[0]}, got shape {b.shape}"
             )
     _same_dtype(x=xa, weight=w, bias=b)
-    params = _conv_params(xa.shape[1], w.shape, stride, padding, dilation, groups)
-    return xa, unbatched, w, b, params
+    return xa, unbatched, w, b
+
+
+def _conv2d_args(x, weight, bias, stride, padding, dilation, groups):
+    """conv2d's arguments checked and converted: (x 4-D, unbatched, weight, bias, desc)."""
+    xa, unbatched, w, b = _conv2d_arrays(x, weight, bias)
+    desc = _conv_params(xa.shape[1], w.shape, stride, padding, dilation, groups)
+    return xa, unbatched, w, b, desc
 
 
 class _FilterCache:
@@ -298,21 +224,22 @@ class _FilterCache:
 
 def _conv2d_cached(x, weight, bias, stride, padding, dilation, groups, cache):
     """conv2d(x, weight, bias, ...) with a _FilterCache (or None: a plain call)."""
-    xa, unbatched, w, b, params = _conv2d_args(x, weight, bias, stride, padding, dilation,
-                                               groups)
+    xa, unbatched, w, b, desc = _conv2d_args(x, weight, bias, stride, padding, dilation,
+                                             groups)
     if cache is None or w.dtype != np.float32 or w.shape != cache.shape:
-        y = _core.conv2d(xa, w, b, params, None, _num_threads)
+        y = _core.conv2d(xa, w, b, desc, None, _num_threads)
     else:
-        y = _core.conv2d_cached(xa, w, b, params, _num_threads, cache.state, cache.w, cache.u)
+        y = _core.conv2d_cached(xa, w, b, desc, _num_threads, cache.state, cache.w, cache.u)
     return y[0] if unbatched else y
 
 
-def _check_out(out, shape, dtype, unbatched, **inputs):
+def _check_out(out, dtype, unbatched, **inputs):
+    """What conv2d's out must be besides its shape (which the core's check gives)."""
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
-    want = shape[1:] if unbatched else shape
-    if out.shape != tuple(want):
-        raise ValueError(f"out must have shape {tuple(want)}, got {out.shape}")
+    ndim = 3 if unbatched else 4
+    if out.ndim != ndim:
+        raise ValueError(f"out must be {ndim}-D like the result, got shape {out.shape}")
     if out.dtype != dtype:
         raise TypeError(f"out must have dtype {dtype}, got {out.dtype}")
     if not (out.flags.c_contiguous and out.flags.writeable and out.flags.aligned
@@ -321,38 +248,9 @@ def _check_out(out, shape, dtype, unbatched, **inputs):
     for name, arr in inputs.items():
         if arr is not None and np.may_share_memory(out, arr):
             raise ValueError(f"out must not overlap {name}")
-    return out[np.newaxis] if unbatched else out
 
 
 # -------------------------------------------------------------------------- pooling
-
-def _pool_params(kernel_size, stride, padding, dilation, ceil_mode, count_include_pad=True,
-                 divisor_override=None):
-    kh, kw = _pair("kernel_size", kernel_size, 1)
-    if kh * kw > np.iinfo(np.int64).max:
-        raise ValueError(f"kernel_size: the window's element count overflows int64, got {kernel_size!r}")
-    if stride is None:
-        sh, sw = kh, kw
-    else:
-        sh, sw = _pair("stride", stride, 1)
-    if isinstance(padding, str):
-        raise ValueError(f"padding must be numbers for pooling, got {padding!r}")
-    pads = _padding4(padding)
-    if pads[0] > kh // 2 or pads[1] > kh // 2 or pads[2] > kw // 2 or pads[3] > kw // 2:
-        raise ValueError(
-            f"padding must be at most half the kernel size (kernel_size=({kh}, {kw})), "
-            f"got padding={padding!r}"
-        )
-    dh, dw = _pair("dilation", dilation, 1)
-    div = 0
-    if divisor_override is not None:
-        div = _int("divisor_override", divisor_override)
-        if div == 0:
-            raise ValueError("divisor_override must not be zero")
-    return (kh, kw, sh, sw, pads[0], pads[1], pads[2], pads[3], dh, dw,
-            int(_bool("ceil_mode", ceil_mode)), int(_bool("count_include_pad", count_include_pad)),
-            div)
-
 
 def max_pool2d(x: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = None,
                padding: PoolPadding = 0, dilation: IntPair = 1, ceil_mode: bool = False,
@@ -361,12 +259,12 @@ def max_pool2d(x: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = 
     NaN propagates, ties go to the first maximum. With return_indices, also returns int64
     indices h * W + w within each (n, c) plane."""
     xa, unbatched = _input(x)
-    params = _pool_params(kernel_size, stride, padding, dilation, ceil_mode)
-    ri = _bool("return_indices", return_indices)
+    desc = pool_desc(kernel_size, stride, padding, dilation, ceil_mode)
+    ri = bool_arg("return_indices", return_indices)
     if xa.shape[2] == 0 or xa.shape[3] == 0:
         # padding could give windows, but none has an element (or an index) to take
         raise ValueError(f"x must have H, W >= 1 for max pooling, got shape {xa.shape}")
-    res = _core.max_pool2d(xa, params, ri, _num_threads)
+    res = _core.max_pool2d(xa, desc, ri, _num_threads)
     if unbatched:
         return (res[0][0], res[1][0]) if ri else res[0]
     return res
@@ -378,9 +276,9 @@ def avg_pool2d(x: npt.ArrayLike, kernel_size: IntPair, stride: IntPair | None = 
     """Average pooling with torch.nn.functional.avg_pool2d's semantics (zero padding,
     count_include_pad, divisor_override, ceil_mode windows)."""
     xa, unbatched = _input(x)
-    params = _pool_params(kernel_size, stride, padding, 1, ceil_mode, count_include_pad,
-                          divisor_override)
-    y = _core.avg_pool2d(xa, params, _num_threads)
+    desc = pool_desc(kernel_size, stride, padding, 1, ceil_mode, count_include_pad,
+                     divisor_override)
+    y = _core.avg_pool2d(xa, desc, _num_threads)
     return y[0] if unbatched else y
 
 
@@ -416,7 +314,7 @@ def _input_shape(input_shape):
     """(N, C, H, W) or (C, H, W) of non-negative ints -> (4-tuple, was_unbatched)."""
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) not in (3, 4):
         raise ValueError(f"input_shape must be (N, C, H, W) or (C, H, W), got {input_shape!r}")
-    shape = tuple(_int("input_shape", v) for v in input_shape)
+    shape = tuple(int_arg("input_shape", v) for v in input_shape)
     if min(shape) < 0:
         raise ValueError(f"input_shape must be non-negative, got {input_shape!r}")
     return ((1,) + shape, True) if len(shape) == 3 else (shape, False)
@@ -437,10 +335,10 @@ def conv2d_backward(grad_output: npt.ArrayLike, x: npt.ArrayLike, weight: npt.Ar
         )
     g = _grad_output(grad_output, unbatched)
     _same_dtype(grad_output=g, x=xa, weight=w)
-    params = _conv_params(xa.shape[1], w.shape, stride, padding, dilation, groups)
+    desc = _conv_params(xa.shape[1], w.shape, stride, padding, dilation, groups)
     dx, dw, db = _core.conv2d_backward(
-        g, xa, w, params, _bool("input_grad", input_grad), _bool("weight_grad", weight_grad),
-        _bool("bias_grad", bias_grad), _num_threads,
+        g, xa, w, desc, bool_arg("input_grad", input_grad), bool_arg("weight_grad", weight_grad),
+        bool_arg("bias_grad", bias_grad), _num_threads,
     )
     if unbatched and dx is not None:
         dx = dx[0]
@@ -479,7 +377,7 @@ def avg_pool2d_backward(grad_output: npt.ArrayLike, input_shape: tuple[int, ...]
     """Gradient of avg_pool2d with the same arguments as the forward call."""
     shape, unbatched = _input_shape(input_shape)
     g = _grad_output(grad_output, unbatched)
-    params = _pool_params(kernel_size, stride, padding, 1, ceil_mode, count_include_pad,
-                          divisor_override)
-    dx = _core.avg_pool2d_backward(g, shape, params, _num_threads)
+    desc = pool_desc(kernel_size, stride, padding, 1, ceil_mode, count_include_pad,
+                     divisor_override)
+    dx = _core.avg_pool2d_backward(g, shape, desc, _num_threads)
     return dx[0] if unbatched else dx
