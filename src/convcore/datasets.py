@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from convcore.nn._args import dtype_arg, float_arg, int_arg, seed_arg
+from convcore._args import dtype_arg, float_arg, int_arg, seed_arg
 
 __all__ = ["glyphs", "GLYPH_CLASSES", "load_mnist", "read_idx", "load_digits", "train_test_split"]
 

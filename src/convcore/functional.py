@@ -193,46 +193,6 @@ def _conv2d_args(x, weight, bias, stride, padding, dilation, groups):
     return xa, unbatched, w, b, desc
 
 
-class _FilterCache:
-    """Winograd-transformed filters that a layer keeps between calls (cc_wino_cache in
-    csrc/winograd.h). Never stale: each call compares its weights bit for bit with the
-    copy the filters were made from, and transforms them again when they differ. One call
-    uses it at a time; a concurrent call transforms its own, as without a cache."""
-
-    __slots__ = ("shape", "state", "w", "u")
-
-    def __init__(self, shape, u_elems):
-        self.shape = tuple(shape)
-        self.state = np.zeros(2, np.int64)
-        self.w = np.empty(int(np.prod(shape)), np.float32)
-        # 64-byte aligned, like the core's own buffers (the GEMMs load whole vectors of u)
-        buf = np.empty(u_elems + 16, np.float32)
-        first = (-buf.ctypes.data // 4) % 16
-        self.u = buf[first:first + u_elems]
-
-    @classmethod
-    def for_weight(cls, cache, weight):
-        """cache when it suits float32 weights of this shape under the active kernels, a
-        new one when not, None when Winograd never takes such weights."""
-        n = _core.winograd_filter_elems(weight.shape) if weight.ndim == 4 else 0
-        if n == 0 or weight.dtype != np.float32:
-            return None
-        if cache is not None and cache.shape == weight.shape and cache.u.size == n:
-            return cache
-        return cls(weight.shape, n)
-
-
-def _conv2d_cached(x, weight, bias, stride, padding, dilation, groups, cache):
-    """conv2d(x, weight, bias, ...) with a _FilterCache (or None: a plain call)."""
-    xa, unbatched, w, b, desc = _conv2d_args(x, weight, bias, stride, padding, dilation,
-                                             groups)
-    if cache is None or w.dtype != np.float32 or w.shape != cache.shape:
-        y = _core.conv2d(xa, w, b, desc, None, _num_threads)
-    else:
-        y = _core.conv2d_cached(xa, w, b, desc, _num_threads, cache.state, cache.w, cache.u)
-    return y[0] if unbatched else y
-
-
 def _check_out(out, dtype, unbatched, **inputs):
     """What conv2d's out must be besides its shape (which the core's check gives)."""
     if not isinstance(out, np.ndarray):

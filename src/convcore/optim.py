@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 
-from convcore.nn._args import bool_arg, float_arg
-from convcore.nn.module import Parameter
+from convcore._args import bool_arg, float_arg
+from convcore.nn.parameter import Parameter
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
 

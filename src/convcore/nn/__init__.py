@@ -10,18 +10,16 @@ torch state_dict converted to NumPy arrays loads as is. See docs/nn.md.
 """
 from convcore.nn import init
 from convcore.nn.activations import LeakyReLU, ReLU, Sigmoid, Tanh
-from convcore.nn.layers import (
-    AvgPool2d,
-    Conv2d,
-    Dropout,
-    Flatten,
-    GlobalAvgPool2d,
-    Linear,
-    MaxPool2d,
-)
+from convcore.nn.containers import Sequential
+from convcore.nn.conv import Conv2d
+from convcore.nn.dropout import Dropout
+from convcore.nn.flatten import Flatten
+from convcore.nn.linear import Linear
 from convcore.nn.loss import CrossEntropyLoss, Loss, MSELoss
-from convcore.nn.module import Module, Parameter, Sequential, load, register_module
+from convcore.nn.module import Module, load, register_module
 from convcore.nn.normalization import BatchNorm2d
+from convcore.nn.parameter import Parameter
+from convcore.nn.pooling import AvgPool2d, GlobalAvgPool2d, MaxPool2d
 from convcore.nn.training import evaluate, fit, predict
 
 __all__ = [

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convcore.nn._args import bool_arg, float_arg
+from convcore._args import bool_arg, float_arg
 from convcore.nn.module import Module
 
 __all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
@@ -14,11 +14,6 @@ class _Elementwise(Module):
         super().__init__()
         self._saved = None
 
-    def _saved_or_raise(self):
-        if self._saved is None:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        return self._saved
-
 
 class ReLU(_Elementwise):
     """max(x, 0); the gradient is zeroed where the output is <= 0 (torch's rule: 0 at 0,
@@ -27,6 +22,8 @@ class ReLU(_Elementwise):
     inplace=True overwrites the forward input with the output and the backward
     grad_output with the input gradient, saving two allocations per step; use it only
     where nothing else reads those arrays (e.g. after a Conv2d or Linear in a Sequential)."""
+
+    commutes_with_max_pool = True  # see Sequential._plan
 
     def __init__(self, inplace=False):
         super().__init__()
@@ -41,7 +38,7 @@ class ReLU(_Elementwise):
         return y
 
     def backward(self, grad_output, input_grad=True):
-        y = self._saved_or_raise()
+        y = self._forward_state(self._saved)
         if not input_grad:
             return None
         g = np.asarray(grad_output, dtype=y.dtype)
@@ -71,7 +68,7 @@ class LeakyReLU(_Elementwise):
         return np.where(positive, x, x * x.dtype.type(self.negative_slope))
 
     def backward(self, grad_output, input_grad=True):
-        positive = self._saved_or_raise()
+        positive = self._forward_state(self._saved)
         if not input_grad:
             return None
         g = np.asarray(grad_output)
@@ -91,7 +88,7 @@ class Tanh(_Elementwise):
         return y
 
     def backward(self, grad_output, input_grad=True):
-        y = self._saved_or_raise()
+        y = self._forward_state(self._saved)
         if not input_grad:
             return None
         return np.asarray(grad_output) * (1 - y * y)
@@ -110,7 +107,7 @@ class Sigmoid(_Elementwise):
         return y
 
     def backward(self, grad_output, input_grad=True):
-        y = self._saved_or_raise()
+        y = self._forward_state(self._saved)
         if not input_grad:
             return None
         return np.asarray(grad_output) * (y * (1 - y))

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from convcore.nn._args import int_arg
+from convcore._args import seed_int_arg
 
 __all__ = [
     "manual_seed",
@@ -36,7 +36,7 @@ def manual_seed(seed: int) -> np.random.Generator:
     """Reseed the package generator that layers draw their initial weights (and Dropout its
     seed) from when no rng/seed is given. Returns the new generator."""
     global _generator
-    _generator = np.random.default_rng(int_arg("seed", seed, minimum=0))
+    _generator = np.random.default_rng(seed_int_arg("seed", seed))
     return _generator
 
 
@@ -48,7 +48,7 @@ def get_rng(rng=None) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        return np.random.default_rng(int_arg("rng", rng, minimum=0))
+        return np.random.default_rng(seed_int_arg("rng", rng))
     raise TypeError(f"rng must be None, a non-negative int seed or a numpy Generator, got {rng!r}")
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from convcore.nn._args import choice_arg, float_arg
+from convcore._args import choice_arg, float_arg
+from convcore.nn._util import forward_state
 
 __all__ = ["Loss", "CrossEntropyLoss", "MSELoss"]
 
@@ -98,9 +99,7 @@ class CrossEntropyLoss(Loss):
 
     def backward(self, grad=1.0):
         """d loss / d logits: (softmax - target distribution) times the reduction's factor."""
-        if self._cache is None:
-            raise RuntimeError("CrossEntropyLoss.backward called before forward")
-        probs, t, dist, n, c = self._cache
+        probs, t, dist, n, c = forward_state(self, self._cache)
         scale = self._scale(grad, n)
         g = probs.copy()
         if dist is None:
@@ -140,9 +139,7 @@ class MSELoss(Loss):
         return total / sq.size if self.reduction == "mean" and sq.size else total
 
     def backward(self, grad=1.0):
-        if self._cache is None:
-            raise RuntimeError("MSELoss.backward called before forward")
-        diff = self._cache
+        diff = forward_state(self, self._cache)
         if self.reduction == "none":
             g = np.asarray(grad, dtype=diff.dtype)
             return 2 * diff * g

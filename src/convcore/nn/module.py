@@ -1,5 +1,5 @@
-"""Parameter, the Module base class (parameters, buffers, train/eval, state_dict, save/load,
-Keras-like fit/predict/evaluate), and Sequential.
+"""The Module base class (parameters, buffers, train/eval, state_dict, save/load, Keras-like
+fit/predict/evaluate), the registry of module classes, and nn.load.
 
 Autograd is replaced by explicit layer-wise back-propagation: each module's forward keeps
 what its backward needs, and backward(grad_output) returns the gradient with respect to the
@@ -13,9 +13,11 @@ from collections import OrderedDict
 
 import numpy as np
 
-from convcore.nn._args import bool_arg, dtype_arg
+from convcore._args import bool_arg, dtype_arg, untuple
+from convcore.nn._util import forward_state
+from convcore.nn.parameter import Parameter
 
-__all__ = ["Parameter", "Module", "Sequential", "load", "register_module", "module_from_config"]
+__all__ = ["Module", "load", "register_module", "module_from_config"]
 
 _FORMAT = "convcore.nn"
 _FORMAT_VERSION = 1
@@ -24,44 +26,6 @@ _CONFIG_KEY = "__config__"
 # class name -> class, for rebuilding saved architectures. Only registered Module subclasses
 # can be named by a saved file: loading never imports or executes anything else.
 _REGISTRY: dict[str, type] = {}
-
-
-class Parameter:
-    """A trainable array: .data (ndarray) and .grad (ndarray of the same shape, or None
-    before the first backward / after zero_grad). Optimizers update .data in place."""
-
-    __slots__ = ("data", "grad")
-
-    def __init__(self, data):
-        arr = np.array(data, copy=True)
-        if arr.dtype.kind != "f":
-            raise TypeError(f"data must hold floating-point numbers, got dtype {arr.dtype}")
-        self.data = arr
-        self.grad = None
-
-    @property
-    def shape(self):
-        return self.data.shape
-
-    @property
-    def dtype(self):
-        return self.data.dtype
-
-    @property
-    def size(self):
-        return self.data.size
-
-    def accumulate(self, grad) -> None:
-        """Add grad into .grad (set it when .grad is None), like torch's accumulation."""
-        if grad is None:
-            return
-        if self.grad is None:
-            self.grad = grad if grad.dtype == self.data.dtype else grad.astype(self.data.dtype)
-        else:
-            self.grad += grad
-
-    def __repr__(self):
-        return f"Parameter(shape={self.data.shape}, dtype={self.data.dtype})"
 
 
 def register_module(cls):
@@ -83,8 +47,24 @@ class Module:
     arguments (JSON-able) so that save/load can rebuild it.
     """
 
+    # Properties a container plans with (containers.Sequential, and the graphs to come). A
+    # class declares them for itself: a subclass may change forward, so it does not inherit
+    # them (__init_subclass__ resets them unless it declares them again).
+    #: elementwise, and max_pool(f(x)) == f(max_pool(x)) element for element, NaN included,
+    #: with the same gradients: f may run after a max pooling instead of before it
+    commutes_with_max_pool = False
+    #: a max pooling (what such an f may be moved behind)
+    is_max_pool = False
+    _PLANNING = ("commutes_with_max_pool", "is_max_pool")
+
+    #: configuration keys whose values are tuples (saved as JSON lists, see from_config)
+    _tuple_config: tuple = ()
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        for name in Module._PLANNING:
+            if name not in cls.__dict__:
+                setattr(cls, name, False)
         # a user class named like a built-in one does not displace the built-in
         _REGISTRY.setdefault(cls.__name__, cls)
 
@@ -232,6 +212,10 @@ class Module:
     def _on_dtype_change(self, dtype) -> None:
         """Hook for modules that keep dtype-dependent state besides parameters."""
 
+    def _forward_state(self, state):
+        """What forward kept for backward; RuntimeError when backward comes first."""
+        return forward_state(self, state)
+
     def _input(self, x):
         """x as an ndarray of this module's dtype (float16/ints/bools and the other float
         width are converted, like the functional API converts arguments)."""
@@ -324,6 +308,10 @@ class Module:
 
     @classmethod
     def from_config(cls, config: dict):
+        """The module get_config describes; the keys in _tuple_config get their tuples back
+        from the JSON lists."""
+        if cls._tuple_config:
+            config = {k: untuple(v) if k in cls._tuple_config else v for k, v in config.items()}
         return cls(**config)
 
     def to_config(self) -> dict:
@@ -412,92 +400,3 @@ def load(path) -> Module:
         state = {k: f[k] for k in f.files if k != _CONFIG_KEY}
     model.load_state_dict(state)
     return model
-
-
-class Sequential(Module):
-    """Modules applied in order; backward runs them in reverse. Built from modules
-    (named "0", "1", ...) or from one OrderedDict of name -> module."""
-
-    def __init__(self, *modules):
-        super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            items = list(modules[0].items())
-        else:
-            items = [(str(i), m) for i, m in enumerate(modules)]
-        for name, m in items:
-            if not isinstance(m, Module):
-                raise TypeError(f"modules must be Module instances, got {type(m).__name__} at {name!r}")
-            self.add_module(name, m)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def __getitem__(self, idx):
-        layers = list(self._modules.items())
-        if isinstance(idx, slice):
-            return Sequential(OrderedDict(layers[idx]))
-        if isinstance(idx, str):
-            return self._modules[idx]
-        return layers[idx][1]
-
-    def append(self, module):
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-    def _plan(self):
-        """Forward execution order: layer indices, with each ReLU that directly precedes a
-        MaxPool2d run after it instead. max(relu(x)) == relu(max(x)) element for element
-        (NaN included), and the gradients agree too: the pooling indices can only differ
-        inside windows whose maximum is <= 0, where ReLU's gradient is 0 either way. So the
-        ReLU works on the pooled tensor, a quarter of the size for 2x2 pooling."""
-        from convcore.nn.activations import ReLU
-        from convcore.nn.layers import MaxPool2d
-
-        layers = list(self._modules.values())
-        order = []
-        i = 0
-        while i < len(layers):
-            if (i + 1 < len(layers) and type(layers[i]) is ReLU
-                    and type(layers[i + 1]) is MaxPool2d):
-                order += [i + 1, i]
-                i += 2
-            else:
-                order.append(i)
-                i += 1
-        return layers, order
-
-    def forward(self, x):
-        layers, order = self._plan()
-        for i in order:
-            x = layers[i].forward(x)
-        self._last_order = order
-        return x
-
-    def backward(self, grad_output, input_grad: bool = True):
-        layers = list(self._modules.values())
-        order = getattr(self, "_last_order", None)
-        if order is None or len(order) != len(layers):
-            order = list(range(len(layers)))
-        grad = grad_output
-        for pos in range(len(order) - 1, -1, -1):
-            # the first layer's input gradient is only computed when asked for
-            grad = layers[order[pos]].backward(grad, input_grad if pos == 0 else True)
-        return grad
-
-    def get_config(self):
-        names = list(self._modules)
-        cfg = {"layers": [m.to_config() for m in self._modules.values()]}
-        if names != [str(i) for i in range(len(names))]:
-            cfg["names"] = names
-        return cfg
-
-    @classmethod
-    def from_config(cls, config):
-        layers = [module_from_config(c) for c in config["layers"]]
-        names = config.get("names")
-        if names is not None:
-            return cls(OrderedDict(zip(names, layers)))
-        return cls(*layers)

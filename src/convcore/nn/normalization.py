@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from convcore.nn._args import bool_arg, dtype_arg, float_arg, int_arg
-from convcore.nn.module import Module, Parameter
+from convcore._args import bool_arg, dtype_arg, float_arg, int_arg
+from convcore.nn.module import Module
+from convcore.nn.parameter import Parameter
 
 __all__ = ["BatchNorm2d"]
 
@@ -92,9 +93,7 @@ class BatchNorm2d(Module):
         return xhat * self.weight.data.reshape(1, c, 1, 1) + self.bias.data.reshape(1, c, 1, 1)
 
     def backward(self, grad_output, input_grad=True):
-        if self._cache is None:
-            raise RuntimeError("BatchNorm2d.backward called before forward")
-        xhat, invstd, use_batch = self._cache
+        xhat, invstd, use_batch = self._forward_state(self._cache)
         c = self.num_features
         g = np.asarray(grad_output, dtype=xhat.dtype)
         sum_g = g.sum(axis=(0, 2, 3))

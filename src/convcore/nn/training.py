@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from convcore.nn._args import bool_arg, int_arg, seed_arg
+from convcore._args import bool_arg, int_arg, seed_arg
 from convcore.nn.loss import CrossEntropyLoss, Loss
 
 __all__ = ["fit", "predict", "evaluate", "ProgressBar"]
