@@ -35,6 +35,10 @@ for f in status shape cpu dispatch pack conv2d winograd pool2d conv2d_backward p
   build "$here/$f.c"
 done
 build "$here/tests/ref/ref.c"
+build "$here/tests/ref/ref_kernels.c"
+for f in test_kernels test_kernels_util test_kernels_gemm; do
+  build "$here/tests/$f.c"
+done
 build "$here/tests/test_main.c"
 exe="$out/convcore_ctest"
 case "$machine" in *mingw*|*windows*) exe="$exe.exe" ;; esac

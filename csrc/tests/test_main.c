@@ -8,21 +8,11 @@
 #include <string.h>
 
 #include "convcore/convcore.h"
+#include "check.h"
 #include "ref/ref.h"
+#include "test_kernels.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (cond) {                                                             \
-            ++passed;                                                           \
-        } else {                                                                \
-            ++failed;                                                           \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                         \
-            printf(__VA_ARGS__);                                                \
-            printf("\n");                                                       \
-        }                                                                       \
-    } while (0)
+int cc_test_passed, cc_test_failed;
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static double rnd(void) /* uniform in [-1, 1) */
@@ -294,8 +284,11 @@ int main(void)
         test_pools(cc_target_name(t));
     }
     cc_set_target(saved);
+    test_kernels();
     printf("target in use: %s, cpu features: %s, openmp: %d\n", cc_target_name(cc_get_target()),
            cc_cpu_features(), cc_openmp_enabled());
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    if (cc_test_failed > CC_TEST_SHOW_MAX)
+        printf("(%d more failures not shown)\n", cc_test_failed - CC_TEST_SHOW_MAX);
+    printf("%d passed, %d failed\n", cc_test_passed, cc_test_failed);
+    return cc_test_failed ? 1 : 0;
 }
