@@ -70,15 +70,12 @@ static cc_status CC_FN(conv_gemm)(const cc_conv2d_desc *d, const TYPE *x, const 
     const cc_kernels *kern = cc_active_kernels();
     CC_FN(conv_plan) pl;
     CC_FN(conv_gemm_plan)(kern, d, xs, xst, ws, wst, ys, nt, &pl);
-    const int mr = kern->CC_FN(gemm_sp).mr, vw = kern->CC_FN(gemm_sp).vw;
-    const int nvmax = kern->CC_FN(gemm_sp).nv;
-    const int nvw = kern->CC_FN(gemm_sp).nv_wide, mrw = kern->CC_FN(gemm_sp).mr_wide;
-    const int64_t nrw = (int64_t)vw * nvw; /* the widest tile */
-    const int64_t N = xs[0], C = xs[1], H = xs[2], W = xs[3];
-    const int64_t G = d->groups, cg = ws[1], c_out = ws[0], kg = c_out / G;
-    const int64_t kh = ws[2], kw = ws[3], taps = kh * kw, kdim = cg * taps;
-    const int64_t OH = ys[2], OW = ys[3], P = OH * OW;
-    const int64_t sh = d->stride_h, sw = d->stride_w, dil_h = d->dilation_h, dil_w = d->dilation_w;
+    const CC_FN(conv_dims) dm = pl.dims;
+    const int mr = dm.mr, vw = dm.vw, nvmax = dm.nvmax, nvw = dm.nvw, mrw = dm.mrw;
+    const int64_t nrw = dm.nrw, N = dm.N, C = dm.C, H = dm.H, W = dm.W, G = dm.G, cg = dm.cg;
+    const int64_t c_out = dm.c_out, kg = dm.kg, kh = dm.kh, kw = dm.kw, taps = dm.taps;
+    const int64_t kdim = dm.kdim, OH = dm.OH, OW = dm.OW, P = dm.P;
+    const int64_t sh = dm.sh, sw = dm.sw, dil_h = dm.dil_h, dil_w = dm.dil_w;
     const int in_place = pl.in_place, w_dense = pl.w_dense, direct_b = pl.direct_b;
     const int k_outer = pl.k_outer, cache_b = pl.cache_b;
     const int64_t n_ph_h = pl.n_ph_h, n_ph_w = pl.n_ph_w, ph_h = pl.ph_h, ph_w = pl.ph_w;

@@ -213,10 +213,37 @@ static void CC_FN(tile_at)(const cc_kernels *kern, const CC_FN(tiling) *t, int64
  * 128->256 stride 2 on 28x28 -7 %, the others within 2 %; geometric mean -3 %), so the
  * floor is gone. On AVX2 a larger budget measured 2-6 % slower. Only speed depends on kc. */
 
+/* The sizes of one call that conv_gemm and its plan work with: the target's tiles, then
+ * the problem's (names as in conv_gemm's comment). */
+typedef struct CC_FN(conv_dims) {
+    int mr, vw, nvmax, nvw, mrw; /* main tile rows, vector width, vectors; wide tile */
+    int64_t nrw;                 /* columns of the widest tile */
+    int64_t N, C, H, W, G, cg, c_out, kg, kh, kw, taps, kdim, OH, OW, P;
+    int64_t sh, sw, dil_h, dil_w;
+} CC_FN(conv_dims);
+
+static void CC_FN(conv_dims_of)(const cc_kernels *kern, const cc_conv2d_desc *d,
+                                const int64_t xs[4], const int64_t ws[4], const int64_t ys[4],
+                                CC_FN(conv_dims) *m)
+{
+    m->mr = kern->CC_FN(gemm_sp).mr;
+    m->vw = kern->CC_FN(gemm_sp).vw;
+    m->nvmax = kern->CC_FN(gemm_sp).nv;
+    m->nvw = kern->CC_FN(gemm_sp).nv_wide;
+    m->mrw = kern->CC_FN(gemm_sp).mr_wide;
+    m->nrw = (int64_t)m->vw * m->nvw;
+    m->N = xs[0]; m->C = xs[1]; m->H = xs[2]; m->W = xs[3];
+    m->G = d->groups; m->cg = ws[1]; m->c_out = ws[0]; m->kg = m->c_out / m->G;
+    m->kh = ws[2]; m->kw = ws[3]; m->taps = m->kh * m->kw; m->kdim = m->cg * m->taps;
+    m->OH = ys[2]; m->OW = ys[3]; m->P = m->OH * m->OW;
+    m->sh = d->stride_h; m->sw = d->stride_w; m->dil_h = d->dilation_h; m->dil_w = d->dilation_w;
+}
+
 /* How conv_gemm runs one call: the layout it reads B from, its column tiles, k blocks,
  * rounds of images and task split. Only speed depends on it: every output is one fused
  * chain over the whole reduction whatever the plan. */
 typedef struct CC_FN(conv_plan) {
+    CC_FN(conv_dims) dims;             /* the call's sizes */
     int nt;                            /* threads: 1 for calls below CC_SERIAL_MACS */
     int in_place;                      /* B read from x itself (stride 1, no padding, dense rows) */
     int w_dense;                       /* the weights read in place (else copied once) */
@@ -237,33 +264,27 @@ static void CC_FN(conv_gemm_plan)(const cc_kernels *kern, const cc_conv2d_desc *
                                   const int64_t ws[4], const int64_t wst[4],
                                   const int64_t ys[4], int nt, CC_FN(conv_plan) *p)
 {
-    const int mr = kern->CC_FN(gemm_sp).mr, vw = kern->CC_FN(gemm_sp).vw;
-    const int nvmax = kern->CC_FN(gemm_sp).nv;
-    const int nvw = kern->CC_FN(gemm_sp).nv_wide, mrw = kern->CC_FN(gemm_sp).mr_wide;
-    const int64_t nrw = (int64_t)vw * nvw; /* the widest tile */
-    const int64_t N = xs[0], C = xs[1], H = xs[2], W = xs[3];
-    const int64_t G = d->groups, cg = ws[1], c_out = ws[0], kg = c_out / G;
-    const int64_t kh = ws[2], kw = ws[3], taps = kh * kw, kdim = cg * taps;
-    const int64_t OH = ys[2], OW = ys[3], P = OH * OW;
-    const int64_t sh = d->stride_h, sw = d->stride_w, dil_h = d->dilation_h, dil_w = d->dilation_w;
-    const int in_place = sh == 1 && sw == 1 && d->pad_top == 0 && d->pad_bottom == 0 &&
-                         d->pad_left == 0 && d->pad_right == 0 && xst[3] == 1 && xst[2] == W;
+    const CC_FN(conv_dims) *m = &p->dims;
+    CC_FN(conv_dims_of)(kern, d, xs, ws, ys, &p->dims);
+    const int in_place = m->sh == 1 && m->sw == 1 && d->pad_top == 0 && d->pad_bottom == 0 &&
+                         d->pad_left == 0 && d->pad_right == 0 && xst[3] == 1 && xst[2] == m->W;
     int64_t n_ph_h = 1, n_ph_w = 1, ph_h, ph_w, cs, img_elems, round_imgs;
 
     /* below a few microseconds of work, waking more threads costs more than it saves */
-    if ((double)N * (double)c_out * (double)P * (double)kdim < CC_SERIAL_MACS) nt = 1;
+    if ((double)m->N * (double)m->c_out * (double)m->P * (double)m->kdim < CC_SERIAL_MACS)
+        nt = 1;
 
     if (in_place) {
-        ph_h = H; ph_w = W; cs = xst[1]; img_elems = 0;
+        ph_h = m->H; ph_w = m->W; cs = xst[1]; img_elems = 0;
     } else {
         /* Tap i reads phase a = (i * dil_h) % sh, periodic in i with period sh / gcd(dil_h, sh):
          * store the phases of taps 0 .. n_ph_h - 1, and tap i uses phase i % n_ph_h. */
-        n_ph_h = cc_min64(kh, sh / CC_FN(gcd64)(dil_h, sh));
-        n_ph_w = cc_min64(kw, sw / CC_FN(gcd64)(dil_w, sw));
-        ph_h = OH + (kh - 1) * dil_h / sh;
-        ph_w = OW + (kw - 1) * dil_w / sw;
+        n_ph_h = cc_min64(m->kh, m->sh / CC_FN(gcd64)(m->dil_h, m->sh));
+        n_ph_w = cc_min64(m->kw, m->sw / CC_FN(gcd64)(m->dil_w, m->sw));
+        ph_h = m->OH + (m->kh - 1) * m->dil_h / m->sh;
+        ph_w = m->OW + (m->kw - 1) * m->dil_w / m->sw;
         cs = n_ph_h * n_ph_w * ph_h * ph_w;
-        img_elems = C * cs;
+        img_elems = m->C * cs;
     }
     /* Two ways to feed the kernel (only speed differs; both sum each output in one chain):
      *   packed: tiles over the P outputs, B packed per tile and k block (no wasted lanes;
@@ -272,62 +293,64 @@ static void CC_FN(conv_gemm_plan)(const cc_kernels *kern, const cc_conv2d_desc *
      *           last vector may be partly wasted). Wins when there are few row panels to
      *           share a packing. Measured: the in-place kernel runs about 8% slower, and a
      *           packing costs about 0.45 panel-passes over the same columns. */
-    const int64_t panels_k = cc_ceil_div(kg, mr);
-    const int64_t row_vecs = cc_ceil_div(OW, vw);
-    const int64_t row_tiles = CC_FN(tile_count)(row_vecs, nvmax, nvw);
-    const int64_t nvec_p = cc_ceil_div(P, vw);
-    const int direct_b = (double)panels_k * 1.08 * (double)(OH * row_vecs) <
+    const int64_t panels_k = cc_ceil_div(m->kg, m->mr);
+    const int64_t row_vecs = cc_ceil_div(m->OW, m->vw);
+    const int64_t row_tiles = CC_FN(tile_count)(row_vecs, m->nvmax, m->nvw);
+    const int64_t nvec_p = cc_ceil_div(m->P, m->vw);
+    const int direct_b = (double)panels_k * 1.08 * (double)(m->OH * row_vecs) <
                          ((double)panels_k + 0.45) * (double)nvec_p;
     const int64_t nvec = direct_b ? row_vecs : nvec_p;
     CC_FN(tiling) tl;
-    CC_FN(tiling_init)(kern, P, !direct_b, &tl);
-    const int64_t tiles = direct_b ? OH * row_tiles : tl.reg_tiles + tl.ntail;
+    CC_FN(tiling_init)(kern, m->P, !direct_b, &tl);
+    const int64_t tiles = direct_b ? m->OH * row_tiles : tl.reg_tiles + tl.ntail;
     /* k blocks of about the budget's rows, evened out: the nearest whole number of blocks
      * (147 rows: one block of 147, not 128 + 19) */
-    const int64_t kc_budget = cc_max64(1, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * nrw));
-    const int64_t kc = cc_ceil_div(kdim, cc_max64(1, (kdim + kc_budget / 2) / kc_budget));
+    const int64_t kc_budget = cc_max64(1, CC_B_BLOCK_BYTES / ((int64_t)sizeof(TYPE) * m->nrw));
+    const int64_t kc = cc_ceil_div(m->kdim, cc_max64(1, (m->kdim + kc_budget / 2) / kc_budget));
 
     /* images per round: the phase buffers of a round stay within about 1 MiB per thread */
     if (in_place) {
-        round_imgs = N;
+        round_imgs = m->N;
     } else {
         const int64_t budget = ((int64_t)1 << 20) * nt / (int64_t)sizeof(TYPE);
         round_imgs = budget / img_elems;
         if (round_imgs >= nt) round_imgs -= round_imgs % nt;
-        round_imgs = cc_max64(1, cc_min64(N, round_imgs));
+        round_imgs = cc_max64(1, cc_min64(m->N, round_imgs));
     }
     /* row blocks in panels of the kernel that does most columns: the wide one only when it
      * is the single tile of every row (else a wide tile's last panel in a block may be
      * partial, a small waste) */
-    const int only_wide = nvw > nvmax && (direct_b ? nvec : tl.reg_vecs) == nvw &&
+    const int only_wide = m->nvw > m->nvmax && (direct_b ? nvec : tl.reg_vecs) == m->nvw &&
                           (direct_b || tl.ntail == 0);
     const int unit_mr = !direct_b && tl.reg_tiles == 0 ? kern->CC_FN(gemm_sp).mr_tail
-                                                       : only_wide ? mrw : mr;
+                                                       : only_wide ? m->mrw : m->mr;
     /* Loop order of a task. Tile-outer (for each column tile, its k blocks): the output tile
      * stays in L1/L2 across the k blocks; the weights of a row block are kept in L2 for all
      * the tiles. k-outer (for each k block, every tile): when all of a group's output and
      * one k block of its B fit in L2 together, the weights stream through once, each B block
      * is packed once, and the output accumulates in L2 (small planes with many channels). */
-    const int k_outer = !direct_b && (double)sizeof(TYPE) * ((double)kg * (double)P +
-                                                           (double)kc * (double)(nvec * vw)) <=
+    const int k_outer = !direct_b && (double)sizeof(TYPE) * ((double)m->kg * (double)m->P +
+                                                             (double)kc * (double)(nvec * m->vw)) <=
                                          (double)CC_K_OUTER_BYTES;
-    CC_FN(gemm_blocks)(round_imgs * G, kg, kdim, P, tiles, unit_mr, nt, k_outer, &p->split);
+    CC_FN(gemm_blocks)(round_imgs * m->G, m->kg, m->kdim, m->P, tiles, unit_mr, nt, k_outer,
+                       &p->split);
     const int64_t n_ib = p->split.n_ib, n_jc = p->split.n_jc;
     /* the packed B of a whole column block, when small enough to keep (see the task loop) */
     const int64_t max_block_tiles = cc_ceil_div(tiles, n_jc);
     const int cache_b = !direct_b && !k_outer && n_ib > 1 && tl.ntail == 0 &&
-                        (double)kdim * (double)(max_block_tiles * nrw) * (double)sizeof(TYPE) <=
-                            (double)CC_B_CACHE_BYTES;
+                        (double)m->kdim * (double)(max_block_tiles * m->nrw) *
+                                (double)sizeof(TYPE) <= (double)CC_B_CACHE_BYTES;
     /* + vw: the packing's whole-vector stores may run past the last row; then kc values
      * for the last column of a tail tile */
-    const int64_t bpack_elems = (cache_b ? kdim * max_block_tiles * nrw : kc * nrw) + vw + kc;
+    const int64_t bpack_elems =
+        (cache_b ? m->kdim * max_block_tiles * m->nrw : kc * m->nrw) + m->vw + kc;
 
     p->nt = nt;
     p->in_place = in_place;
     /* the weights of one output channel consecutive (strides of size-1 axes do not matter:
      * NumPy gives new axes stride 0) */
-    p->w_dense = (kw == 1 || wst[3] == 1) && (kh == 1 || wst[2] == kw) &&
-                 (cg == 1 || wst[1] == taps);
+    p->w_dense = (m->kw == 1 || wst[3] == 1) && (m->kh == 1 || wst[2] == m->kw) &&
+                 (m->cg == 1 || wst[1] == m->taps);
     p->n_ph_h = n_ph_h; p->n_ph_w = n_ph_w;
     p->ph_h = ph_h; p->ph_w = ph_w; p->cs = cs; p->img_elems = img_elems;
     p->direct_b = direct_b;

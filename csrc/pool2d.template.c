@@ -105,64 +105,54 @@ cc_status CC_FN(cc_avg_pool2d)(const cc_pool2d_desc *desc, const TYPE *x,
     return CC_FN(cc_avg_pool2d_checked)(desc, x, x_shape, x_strides, ys, y, n_threads);
 }
 
-/* Global pooling: validation shared by avg and max. Returns 1 when there is work. */
-static int CC_FN(global_prologue)(const TYPE *x, const int64_t xs[4], const int64_t xst[4],
-                                  const TYPE *y, int n_threads, cc_status *st)
+/* Global pooling of every (n, c) plane: the mean (accumulated in double: a plane can hold
+ * millions of values) or the maximum (NaN propagating), IS_MAX a literal at each call. */
+CC_ALWAYS_INLINE cc_status CC_FN(global_pool)(const TYPE *x, const int64_t xs[4],
+                                              const int64_t xst[4], TYPE *y, int n_threads,
+                                              const int IS_MAX)
 {
-    int64_t numel = 1;
-    *st = CC_OK;
-    if (!xs || !xst) { *st = CC_ERR_NULL_POINTER; return 0; }
-    if (n_threads < 0) { *st = CC_ERR_BAD_THREADS; return 0; }
+    int64_t t, numel = 1;
+    if (!xs || !xst) return CC_ERR_NULL_POINTER;
+    if (n_threads < 0) return CC_ERR_BAD_THREADS;
     for (int i = 0; i < 4; ++i) {
-        if (xs[i] < 0) { *st = CC_ERR_BAD_SHAPE; return 0; }
-        if (cc_mul_overflow(numel, xs[i], &numel)) { *st = CC_ERR_OVERFLOW; return 0; }
+        if (xs[i] < 0) return CC_ERR_BAD_SHAPE;
+        if (cc_mul_overflow(numel, xs[i], &numel)) return CC_ERR_OVERFLOW;
     }
-    if (xs[0] * xs[1] == 0) return 0;
-    if (xs[2] * xs[3] == 0) { *st = CC_ERR_EMPTY_OUTPUT; return 0; }
-    if (!x || !y) { *st = CC_ERR_NULL_POINTER; return 0; }
-    return 1;
-}
-
-cc_status CC_FN(cc_global_avg_pool2d)(const TYPE *x, const int64_t x_shape[4],
-                                      const int64_t x_strides[4], TYPE *y, int n_threads)
-{
-    int64_t t;
-    cc_status st;
-    if (!CC_FN(global_prologue)(x, x_shape, x_strides, y, n_threads, &st)) return st;
-    const int64_t C = x_shape[1], planes = x_shape[0] * C, H = x_shape[2], W = x_shape[3];
+    if (xs[0] * xs[1] == 0) return CC_OK;
+    if (xs[2] * xs[3] == 0) return CC_ERR_EMPTY_OUTPUT;
+    if (!x || !y) return CC_ERR_NULL_POINTER;
+    const int64_t C = xs[1], planes = xs[0] * C, H = xs[2], W = xs[3];
     const int nt = cc_resolve_threads(n_threads);
     (void)nt;
-    /* double accumulation: a plane can hold millions of values */
 #pragma omp parallel for schedule(static) num_threads(nt)
     for (t = 0; t < planes; ++t) {
-        const TYPE *p = x + (t / C) * x_strides[0] + (t % C) * x_strides[1];
+        const TYPE *p = x + (t / C) * xst[0] + (t % C) * xst[1];
         double sum = 0.0;
-        for (int64_t h = 0; h < H; ++h)
-            for (int64_t w = 0; w < W; ++w) sum += (double)p[h * x_strides[2] + w * x_strides[3]];
-        y[t] = (TYPE)(sum / ((double)H * (double)W));
-    }
-    return CC_OK;
-}
-
-cc_status CC_FN(cc_global_max_pool2d)(const TYPE *x, const int64_t x_shape[4],
-                                      const int64_t x_strides[4], TYPE *y, int n_threads)
-{
-    int64_t t;
-    cc_status st;
-    if (!CC_FN(global_prologue)(x, x_shape, x_strides, y, n_threads, &st)) return st;
-    const int64_t C = x_shape[1], planes = x_shape[0] * C, H = x_shape[2], W = x_shape[3];
-    const int nt = cc_resolve_threads(n_threads);
-    (void)nt;
-#pragma omp parallel for schedule(static) num_threads(nt)
-    for (t = 0; t < planes; ++t) {
-        const TYPE *p = x + (t / C) * x_strides[0] + (t % C) * x_strides[1];
         TYPE best = -(TYPE)INFINITY;
         for (int64_t h = 0; h < H; ++h)
             for (int64_t w = 0; w < W; ++w) {
-                const TYPE v = p[h * x_strides[2] + w * x_strides[3]];
-                if (v > best || v != v) best = v;
+                const TYPE v = p[h * xst[2] + w * xst[3]];
+                if (IS_MAX) {
+                    if (v > best || v != v) best = v;
+                } else {
+                    sum += (double)v;
+                }
             }
-        y[t] = best;
+        y[t] = IS_MAX ? best : (TYPE)(sum / ((double)H * (double)W));
     }
     return CC_OK;
+}
+
+/* cc_global_avg_pool2d_f32 / _f64 (convcore.h) */
+cc_status CC_FN(cc_global_avg_pool2d)(const TYPE *x, const int64_t x_shape[4],
+                                      const int64_t x_strides[4], TYPE *y, int n_threads)
+{
+    return CC_FN(global_pool)(x, x_shape, x_strides, y, n_threads, 0);
+}
+
+/* cc_global_max_pool2d_f32 / _f64 (convcore.h) */
+cc_status CC_FN(cc_global_max_pool2d)(const TYPE *x, const int64_t x_shape[4],
+                                      const int64_t x_strides[4], TYPE *y, int n_threads)
+{
+    return CC_FN(global_pool)(x, x_shape, x_strides, y, n_threads, 1);
 }

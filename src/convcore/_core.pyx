@@ -82,57 +82,58 @@ def status_string(int status):
 
 # ------------------------------------------------------------------- descriptors
 
-cdef class ConvDesc:
+cdef class _Desc:
+    """Equality, hashing, pickling and repr from a descriptor's _FIELDS (its __init__'s
+    arguments, kept as read-only attributes beside the C struct)."""
+
+    def _key(self):
+        return tuple(getattr(self, f) for f in self._FIELDS)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __reduce__(self):
+        return (type(self), self._key())
+
+    def __repr__(self):
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._FIELDS)
+        return f"{type(self).__name__}({fields})"
+
+
+cdef class ConvDesc(_Desc):
     """A convolution's stride (h, w), per-side padding ((top, bottom), (left, right)),
     dilation (h, w) and groups, as the core takes them (cc_conv2d_desc). Built by
     convcore._args.conv_desc, which checks the values; the core checks them again against
     the shapes of each call."""
+    _FIELDS = ("stride", "padding", "dilation", "groups")
     cdef cc_conv2d_desc c
+    cdef readonly tuple stride, padding, dilation
+    cdef readonly int64_t groups
 
     def __init__(self, stride, padding, dilation, int64_t groups):
         self.c.stride_h, self.c.stride_w = stride
         (self.c.pad_top, self.c.pad_bottom), (self.c.pad_left, self.c.pad_right) = padding
         self.c.dilation_h, self.c.dilation_w = dilation
         self.c.groups = groups
-
-    @property
-    def stride(self):
-        return (self.c.stride_h, self.c.stride_w)
-
-    @property
-    def padding(self):
-        return ((self.c.pad_top, self.c.pad_bottom), (self.c.pad_left, self.c.pad_right))
-
-    @property
-    def dilation(self):
-        return (self.c.dilation_h, self.c.dilation_w)
-
-    @property
-    def groups(self):
-        return self.c.groups
-
-    def _key(self):
-        return (self.stride, self.padding, self.dilation, self.groups)
-
-    def __eq__(self, other):
-        return isinstance(other, ConvDesc) and self._key() == other._key()
-
-    def __hash__(self):
-        return hash(self._key())
-
-    def __reduce__(self):
-        return (ConvDesc, self._key())
-
-    def __repr__(self):
-        return (f"ConvDesc(stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, groups={self.groups})")
+        self.stride = (self.c.stride_h, self.c.stride_w)
+        self.padding = ((self.c.pad_top, self.c.pad_bottom), (self.c.pad_left, self.c.pad_right))
+        self.dilation = (self.c.dilation_h, self.c.dilation_w)
+        self.groups = groups
 
 
-cdef class PoolDesc:
+cdef class PoolDesc(_Desc):
     """A pooling window's kernel (h, w), stride (h, w), per-side padding, dilation (h, w),
     ceil_mode, count_include_pad and divisor_override (0: none), as the core takes them
     (cc_pool2d_desc). Built by convcore._args.pool_desc."""
+    _FIELDS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode",
+               "count_include_pad", "divisor_override")
     cdef cc_pool2d_desc c
+    cdef readonly tuple kernel_size, stride, padding, dilation
+    cdef readonly bint ceil_mode, count_include_pad
+    cdef readonly int64_t divisor_override
 
     def __init__(self, kernel_size, stride, padding, dilation, bint ceil_mode,
                  bint count_include_pad, int64_t divisor_override):
@@ -143,53 +144,13 @@ cdef class PoolDesc:
         self.c.ceil_mode = ceil_mode
         self.c.count_include_pad = count_include_pad
         self.c.divisor_override = divisor_override
-
-    @property
-    def kernel_size(self):
-        return (self.c.kernel_h, self.c.kernel_w)
-
-    @property
-    def stride(self):
-        return (self.c.stride_h, self.c.stride_w)
-
-    @property
-    def padding(self):
-        return ((self.c.pad_top, self.c.pad_bottom), (self.c.pad_left, self.c.pad_right))
-
-    @property
-    def dilation(self):
-        return (self.c.dilation_h, self.c.dilation_w)
-
-    @property
-    def ceil_mode(self):
-        return bool(self.c.ceil_mode)
-
-    @property
-    def count_include_pad(self):
-        return bool(self.c.count_include_pad)
-
-    @property
-    def divisor_override(self):
-        return self.c.divisor_override
-
-    def _key(self):
-        return (self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
-                self.count_include_pad, self.divisor_override)
-
-    def __eq__(self, other):
-        return isinstance(other, PoolDesc) and self._key() == other._key()
-
-    def __hash__(self):
-        return hash(self._key())
-
-    def __reduce__(self):
-        return (PoolDesc, self._key())
-
-    def __repr__(self):
-        return (f"PoolDesc(kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding}, dilation={self.dilation}, "
-                f"ceil_mode={self.ceil_mode}, count_include_pad={self.count_include_pad}, "
-                f"divisor_override={self.divisor_override})")
+        self.kernel_size = (self.c.kernel_h, self.c.kernel_w)
+        self.stride = (self.c.stride_h, self.c.stride_w)
+        self.padding = ((self.c.pad_top, self.c.pad_bottom), (self.c.pad_left, self.c.pad_right))
+        self.dilation = (self.c.dilation_h, self.c.dilation_w)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
 
 
 # ------------------------------------------------------------------------ arrays
