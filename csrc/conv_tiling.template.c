@@ -203,15 +203,11 @@ static void CC_FN(tile_at)(const cc_kernels *kern, const CC_FN(tiling) *t, int64
 #define CC_SERIAL_MACS 1.0e6
 
 /* Bytes of one packed B block (kc rows of a column tile), meant to stay in L1 while every
- * row panel of the block runs over it... */
+ * row panel of the block runs over it: AVX-512's 64-column tiles get 128 k rows from it,
+ * AVX2's 341 (docs/design.md, "k blocks", has the measurements). Only speed depends on kc. */
 #ifndef CC_B_BLOCK_BYTES
 #define CC_B_BLOCK_BYTES ((int64_t)32 * 1024)
 #endif
-/* AVX-512's 64-column tiles get 128 k rows from it, AVX2's 341. A floor of 256 rows for
- * AVX-512 once measured faster (resnet_l4 -9 %, 1x1 -7 %); since the tail tiles, 128
- * measures faster (best of 10 interleaved rounds, 1 thread: resnet_l3, l4 and l2_s2 -6 %,
- * 128->256 stride 2 on 28x28 -7 %, the others within 2 %; geometric mean -3 %), so the
- * floor is gone. On AVX2 a larger budget measured 2-6 % slower. Only speed depends on kc. */
 
 /* The sizes of one call that conv_gemm and its plan work with: the target's tiles, then
  * the problem's (names as in conv_gemm's comment). */

@@ -81,10 +81,9 @@ static int wino2_weights_qualify(const cc_kernels *kern, const int64_t ws[4])
 /* F(4x4) also for filters too large for the rule above (up to CC_WINO4_WIDE_BYTES
  * transformed) when there are at least CC_WINO4_WIDE_MIN_C input channels and the output
  * has at least CC_WINO4_WIDE_MIN_TILES tiles of 4x4 per image (28x28 and larger): the
- * filters then stream from the last-level cache once per block of tiles, and measured
- * faster than F(2x2) (128 -> 128 channels on 28x28: 0.92-1.02 against 1.18-1.26 ms at 1
- * thread; on 56x56 3.3-3.7 against 5.3-5.6), but not with 64 input channels (64 -> 256 on
- * 56x56: 7.1-7.5 against 4.8-5.3) or on 14x14 planes (0.41 against 0.34). */
+ * filters then stream from the last-level cache once per block of tiles, and it measured
+ * faster than F(2x2) there, but not with 64 input channels or on 14x14 planes (the figures
+ * are in docs/design.md). */
 #ifndef CC_WINO4_WIDE_BYTES
 #define CC_WINO4_WIDE_BYTES (4.0 * 1024.0 * 1024.0)
 #endif
