@@ -9,6 +9,7 @@
  * with dense planes is the direct path: column p is input pixel p.
  */
 
+/* cc_pack_weights_f32 / _f64 (pack.h) */
 void CC_FN(cc_pack_weights)(const TYPE *w, const int64_t ws[4], int64_t cg, int64_t kernel_h,
                             int64_t kernel_w, int64_t row0, int64_t rows, int mr, TYPE *dst)
 {
@@ -32,6 +33,7 @@ void CC_FN(cc_pack_weights)(const TYPE *w, const int64_t ws[4], int64_t cg, int6
     }
 }
 
+/* cc_pack_im2col_f32 / _f64 (pack.h) */
 void CC_FN(cc_pack_im2col)(const cc_im2col_geom *g, const TYPE *x, int64_t k0, int64_t kc,
                            int64_t j0, int64_t jn, int nr, TYPE *dst)
 {
@@ -114,6 +116,7 @@ CC_ALWAYS_INLINE void CC_FN(phase_row)(TYPE *CC_RESTRICT o, const TYPE *CC_RESTR
     for (int64_t v = v_hi; v < pw; ++v) o[v] = 0;
 }
 
+/* cc_pack_phases_f32 / _f64 (pack.h) */
 void CC_FN(cc_pack_phases)(const cc_phase_geom *g, const TYPE *x, TYPE *dst)
 {
     const int64_t H = g->in_h, W = g->in_w, PH = g->ph_h, PW = g->ph_w, xw = g->xs_w;

@@ -4,6 +4,7 @@
  * output gradient into the window position(s) it came from, in output order, so results
  * do not depend on the thread count. */
 
+/* cc_max_pool2d_backward_f32 / _f64 (convcore.h) */
 cc_status CC_FN(cc_max_pool2d_backward)(const TYPE *dy, const int64_t dy_shape[4],
                                         const int64_t dy_strides[4], const int64_t *indices,
                                         const int64_t idx_strides[4], const int64_t x_shape[4],
