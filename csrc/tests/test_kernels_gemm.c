@@ -284,6 +284,8 @@ static void gemm_tail(const cc_kernels *K, const char *tn, int f64, int v, int64
 
 /* ------------------------------------------------------------------ pack_seg */
 
+#define PACK_SEGS_MAX (CC_PACK_SEGS + 4)
+
 /* k packed rows of w = nv * VW columns from nseg segments of the given lengths (tiling
  * [0, n) in order); segment s of row p starts at b + boff[p] + seg_src[s]. The source
  * holds exactly what may be read (each segment, plus VW - 1 past it with overread; NaN
@@ -297,7 +299,7 @@ static void pack_case(const cc_kernels *K, const char *tn, int f64, int nv, int6
 {
     const int vw = f64 ? K->gemm_sp_f64.vw : K->gemm_sp_f32.vw;
     const int64_t w = (int64_t)nv * vw, over = overread ? vw - 1 : 0;
-    int64_t seg_src[CC_PACK_SEGS], seg_col[CC_PACK_SEGS], n = 0;
+    int64_t seg_src[PACK_SEGS_MAX], seg_col[PACK_SEGS_MAX], n = 0;
     for (int s = 0; s < nseg; ++s) {
         seg_col[s] = n;
         n += len[s];
@@ -370,7 +372,8 @@ static void pack_case(const cc_kernels *K, const char *tn, int f64, int nv, int6
     kb_free(&B); kb_free(&D);
 }
 
-/* The segment lists of a case: one whole row (the copy fast path), segments of exactly
+/* The segment lists of a case (also more than CC_PACK_SEGS, which pack_seg takes on a
+ * path of its own): one whole row (the copy fast path), segments of exactly
  * one vector (the single-piece path), short ones, long ones, and random splits of n. */
 static void pack_all(const cc_kernels *K, const char *tn, int f64, tk_tally *t)
 {
@@ -380,16 +383,17 @@ static void pack_all(const cc_kernels *K, const char *tn, int f64, tk_tally *t)
         const int64_t w = (int64_t)nv * vw;
         for (int overread = 0; overread <= 1; ++overread)
             for (int mode = 0; mode <= 1; ++mode) {
-                int64_t len[CC_PACK_SEGS];
+                int64_t len[PACK_SEGS_MAX];
                 len[0] = w; /* one segment over the whole row */
                 pack_case(K, tn, f64, nv, 5, 1, len, overread, 0, mode, t);
                 for (int s = 0; s < nv && s < CC_PACK_SEGS; ++s) len[s] = vw; /* whole vectors */
                 pack_case(K, tn, f64, nv, 4, nv < CC_PACK_SEGS ? nv : CC_PACK_SEGS, len,
                           overread, 3, mode, t);
                 for (int64_t n = 1; n <= w; n += (n < 2 * vw + 2 ? 1 : vw - 1)) {
-                    /* a random split into up to CC_PACK_SEGS segments, several rows */
-                    for (int rep = 0; rep < 2; ++rep) {
-                        int nseg = 1 + (int)((tk_int(1000) + 1000) % CC_PACK_SEGS);
+                    /* a random split into up to CC_PACK_SEGS segments (and once more),
+                     * one row or several */
+                    for (int rep = 0; rep < 3; ++rep) {
+                        int nseg = rep == 2 ? PACK_SEGS_MAX : 1 + (int)((tk_int(1000) + 1000) % CC_PACK_SEGS);
                         if (nseg > n) nseg = (int)n;
                         int64_t left = n;
                         for (int s = 0; s < nseg; ++s) {
