@@ -31,6 +31,7 @@ from convcore import _core
 # Integers beyond this are rejected up front: the core works in int64 and products of a
 # few such values must still be representable for its overflow checks.
 INT_LIMIT = 1 << 62
+_INT64_MAX = (1 << 63) - 1
 
 _AXES = {1: "(w,)", 2: "a pair (h, w)", 3: "a triple (d, h, w)"}
 _PAD_FORMS = {
@@ -44,10 +45,11 @@ _PAD_FORMS = {
 
 def int_arg(name: str, value: Any, minimum: int | None = None,
             maximum: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    value = int(value)
-    if abs(value) > INT_LIMIT:
+    if type(value) is not int:  # the common case first: these checks cost a microsecond
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+        value = int(value)
+    if value > INT_LIMIT or value < -INT_LIMIT:
         raise ValueError(f"{name} is out of range: {value}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
@@ -113,8 +115,17 @@ def seed_arg(name: str, value: Any):
 # --------------------------------------------------------------- spatial arguments
 
 
+def _plain_ints(value, rank, minimum):
+    """value is already a rank-tuple of ints in [minimum, INT_LIMIT] (a normalised
+    argument, taken as it is)."""
+    return (type(value) is tuple and len(value) == rank and
+            all(type(v) is int and minimum <= v <= INT_LIMIT for v in value))
+
+
 def tuple_arg(name: str, value: Any, rank: int, minimum: int) -> tuple[int, ...]:
     """An int (every axis) or one int per axis -> a rank-tuple, each >= minimum."""
+    if _plain_ints(value, rank, minimum):
+        return value
     if isinstance(value, (tuple, list)):
         if len(value) != rank:
             raise ValueError(f"{name} must be an int or {_AXES[rank]}, got {value!r}")
@@ -129,6 +140,8 @@ def tuple_arg(name: str, value: Any, rank: int, minimum: int) -> tuple[int, ...]
 def padding_arg(value: Any, rank: int, *, strings: bool = True):
     """Padding in any of its forms -> ((before, after), ...) per axis, or "same" / "valid"
     (strings: convolutions only)."""
+    if type(value) is tuple and len(value) == rank and all(_plain_ints(p, 2, 0) for p in value):
+        return value  # normalised already
     if isinstance(value, str):
         if not strings:
             raise ValueError(f"padding must be numbers for pooling, got {value!r}")
@@ -172,14 +185,12 @@ def compact_padding(padding):
 def same_padding(kernel: tuple[int, ...], dilation: tuple[int, ...]):
     """The per-side padding of padding="same": the total dilation * (kernel - 1) per axis,
     the odd one at the end (torch's rule)."""
-    pads = []
-    for k, d in zip(kernel, dilation):
-        total = d * (k - 1)
-        pads.append((total // 2, total - total // 2))
-    if max(max(p) for p in pads) > INT_LIMIT:  # the core takes int64 padding
+    totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    pads = tuple((t // 2, t - t // 2) for t in totals)
+    if max(t - t // 2 for t in totals) > INT_LIMIT:  # the core takes int64 padding
         raise ValueError(f"padding='same' with dilation={dilation!r} and kernel {kernel} needs "
-                         f"padding {pads}, which is out of range")
-    return tuple(pads)
+                         f"padding {list(pads)}, which is out of range")
+    return pads
 
 
 def resolve_padding(padding, kernel: tuple[int, ...], stride: tuple[int, ...],
@@ -231,7 +242,7 @@ def divisor_arg(value: Any) -> int | None:
 def kernel_arg(value: Any, rank: int) -> tuple[int, ...]:
     """A pooling kernel: >= 1 per axis, with a window whose element count fits int64."""
     kernel = tuple_arg("kernel_size", value, rank, 1)
-    if math.prod(kernel) > np.iinfo(np.int64).max:
+    if math.prod(kernel) > _INT64_MAX:
         raise ValueError(
             f"kernel_size: the window's element count overflows int64, got {value!r}")
     return kernel
