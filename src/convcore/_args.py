@@ -140,6 +140,8 @@ def tuple_arg(name: str, value: Any, rank: int, minimum: int) -> tuple[int, ...]
 def padding_arg(value: Any, rank: int, *, strings: bool = True):
     """Padding in any of its forms -> ((before, after), ...) per axis, or "same" / "valid"
     (strings: convolutions only)."""
+    if type(value) is int and 0 <= value <= INT_LIMIT:
+        return ((value, value),) * rank
     if type(value) is tuple and len(value) == rank and all(_plain_ints(p, 2, 0) for p in value):
         return value  # normalised already
     if isinstance(value, str):
@@ -185,21 +187,27 @@ def compact_padding(padding):
 def same_padding(kernel: tuple[int, ...], dilation: tuple[int, ...]):
     """The per-side padding of padding="same": the total dilation * (kernel - 1) per axis,
     the odd one at the end (torch's rule)."""
-    totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
-    pads = tuple((t // 2, t - t // 2) for t in totals)
-    if max(t - t // 2 for t in totals) > INT_LIMIT:  # the core takes int64 padding
+    pads = []
+    largest = 0
+    for k, d in zip(kernel, dilation):
+        total = d * (k - 1)
+        pads.append((total // 2, total - total // 2))
+        largest = max(largest, total - total // 2)
+    if largest > INT_LIMIT:  # the core takes int64 padding
         raise ValueError(f"padding='same' with dilation={dilation!r} and kernel {kernel} needs "
-                         f"padding {list(pads)}, which is out of range")
-    return pads
+                         f"padding {pads}, which is out of range")
+    return tuple(pads)
 
 
 def resolve_padding(padding, kernel: tuple[int, ...], stride: tuple[int, ...],
                     dilation: tuple[int, ...]):
     """Normalised padding (padding_arg's result) with the strings made explicit."""
+    if type(padding) is not str:
+        return padding
     if padding == "valid":
         return ((0, 0),) * len(kernel)
     if padding == "same":
-        if any(s != 1 for s in stride):
+        if stride != (1,) * len(stride):
             raise ValueError("padding='same' is not supported for strided convolutions")
         return same_padding(kernel, dilation)
     return padding
