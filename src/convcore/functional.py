@@ -167,8 +167,8 @@ def conv2d(x: npt.ArrayLike, weight: npt.ArrayLike, bias: npt.ArrayLike | None =
     return y[0] if unbatched else y
 
 
-def _conv2d_arrays(x, weight, bias):
-    """conv2d's arrays checked and converted: (x 4-D, unbatched, weight, bias)."""
+def _conv2d_args(x, weight, bias, stride, padding, dilation, groups):
+    """conv2d's arguments checked and converted: (x 4-D, unbatched, weight, bias, desc)."""
     xa, unbatched = _input(x)
     w = _array("weight", weight)
     if w.ndim != 4:
@@ -183,12 +183,6 @@ def _conv2d_arrays(x, weight, bias):
                 f"bias must be 1-D of length out_channels={w.shape[0]}, got shape {b.shape}"
             )
     _same_dtype(x=xa, weight=w, bias=b)
-    return xa, unbatched, w, b
-
-
-def _conv2d_args(x, weight, bias, stride, padding, dilation, groups):
-    """conv2d's arguments checked and converted: (x 4-D, unbatched, weight, bias, desc)."""
-    xa, unbatched, w, b = _conv2d_arrays(x, weight, bias)
     desc = _conv_params(xa.shape[1], w.shape, stride, padding, dilation, groups)
     return xa, unbatched, w, b, desc
 
