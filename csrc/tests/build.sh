@@ -36,7 +36,7 @@ for f in status shape cpu dispatch pack conv2d winograd pool2d conv2d_backward p
 done
 build "$here/tests/ref/ref.c"
 build "$here/tests/ref/ref_kernels.c"
-for f in test_kernels test_kernels_util test_kernels_gemm test_kernels_plane test_kernels_wgrad; do
+for f in test_kernels test_kernels_util test_kernels_gemm test_kernels_plane test_kernels_wgrad test_kernels_winograd; do
   build "$here/tests/$f.c"
 done
 build "$here/tests/test_main.c"

@@ -158,6 +158,7 @@ void test_kernels(void)
         tk_gemm(k, tname, &gemm);
         tk_plane(k, tname, &plane);
         tk_wgrad(k, tname, &wgrad);
+        tk_winograd(k, tname, &wino);
         printf("kernels [%s]: %d checks, %d failed; calls: gemm %ld, plane %ld, wgrad %ld, "
                "winograd %ld\n",
                tname, (cc_test_passed - p0) + (cc_test_failed - f0), cc_test_failed - f0,
