@@ -85,7 +85,7 @@ double tk_tol(int f64);
 
 /* ------------------------------------------------------------------ families */
 
-/* The counts one family's checks add, for the per-target summary. */
+/* The kernel calls one family made, for the per-target summary. */
 typedef struct tk_tally {
     long calls;
 } tk_tally;

@@ -1,6 +1,7 @@
 /* test_main.c - the C core's own test driver: shape arithmetic (64-bit edges), every
  * entry point against the naive reference for each SIMD target this CPU runs, thread-count
- * determinism, and adjoint (dot-product) checks of the gradients. Prints
+ * determinism, adjoint (dot-product) checks of the gradients, and (test_kernels*.c) every
+ * kernel slot of every supported target's table called directly. Prints
  * "N passed, N failed"; exits non-zero on any failure. No Python involved. */
 #include <math.h>
 #include <stdio.h>
