@@ -495,7 +495,7 @@ static void fast_paths(plane_ctx *x, int vw)
     /* pooling windows wholly in the padding (the drivers refuse padding past half the
      * window; the kernels take any): average 0, maximum -inf */
     {
-        static const int64_t pads[][4] = {{2, 2, 2, 2}, {3, 0, 0, 3}, {0, 0, 4, 1}};
+        static const int64_t pads[][4] = {{2, 2, 2, 2}, {3, 0, 0, 3}, {0, 0, 4, 1}, {3, 3, 1, 1}};
         static const int64_t kk[][4] = {{2, 2, 1, 1}, {2, 2, 2, 2}, {3, 3, 1, 1}, {1, 2, 1, 2}, {3, 3, 2, 2}};
         for (size_t pi = 0; pi < sizeof(pads) / sizeof(pads[0]); ++pi)
             for (size_t ki = 0; ki < sizeof(kk) / sizeof(kk[0]); ++ki)
