@@ -4,7 +4,7 @@
  * input (conv_gemm_im2col). Included by conv2d.template.c. */
 
 /* Packs kc rows (offsets boff[0 .. kc-1]) of the tile into dst, nv * vw columns per row
- * (zero past width). overread: see pack_seg. */
+ * (zero past width unless overread, see pack_seg). */
 static void CC_FN(pack_tile)(const cc_kernels *kern, const TYPE *bimg, const int64_t *boff,
                              int64_t kc, const CC_FN(segments) *s, int64_t p0, int64_t width,
                              int64_t ow_n, int64_t ph_w, int nv, int vw, int overread, TYPE *dst)

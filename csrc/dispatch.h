@@ -130,7 +130,8 @@ typedef void (*cc_avg_plane_f64)(const cc_plane_geom *g, const double *x,
  * xe[row_off[i] + j * xj_s + p], 0 where that is padding; readable for p < pixels.
  * dy: the block's first channel; channels dy_cs apart, each a dense run of pixels.
  * acc (accumulated into, never zeroed): kernel_h x cb[kernel_w] x kernel_w vectors of vw
- * lanes whose lane sums are the taps' gradients. fn is NULL where the target has none;
+ * lanes whose lane sums are the taps' gradients (the vectors of channels cb ..
+ * cb[kernel_w] - 1 change too and hold nothing of use). fn is NULL where the target has none;
  * cb[kw] is 0 for kernel widths it does not take. */
 typedef struct cc_wgrad_geom {
     int64_t pixels, kernel_h, kernel_w, dy_cs, xj_s;

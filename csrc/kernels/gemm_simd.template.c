@@ -238,7 +238,10 @@ CC_GEMM_TAIL(3)
 
 /* Packs B for gemm_sp: row p of the packed block (w = nv * CC_VW values) gathers, for each
  * segment s, seg_len[s] consecutive values from b + boff[p] + seg_src[s] into columns
- * seg_col[s] .. (the segments tile columns [0, n) in order); columns [n, w) become zero.
+ * seg_col[s] .. (the segments tile columns [0, n) in order); columns [n, w) become zero,
+ * except with overread, where they may hold source values past the last segment (the
+ * kernels never store a column at or past n, so nothing reads them into a result).
+ * More than CC_PACK_SEGS segments are taken too (one row at a time).
  * Segments are the runs of one output row inside a column tile, which is how a tile skips
  * the phase planes' extra columns. Whole vectors are stored, so a store may run up to
  * CC_VW - 1 values past its segment: the next segment (or row) overwrites them, and dst

@@ -16,7 +16,8 @@
  *
  * KW and the block height CB are compile-time constants of each instantiation (CB is the
  * largest that fits the registers, or about half of it for a short last block); channels of
- * an instantiation past cb re-read channel 0 and their sums are never stored.
+ * an instantiation past cb re-read channel 0: their accumulators change (to channel 0's sums
+ * added in) and must not be read.
  */
 
 
