@@ -43,12 +43,18 @@ _PAD_FORMS = {
 # ------------------------------------------------------------------------ scalars
 
 
+def _integral(name: str, value: Any) -> int:
+    """value as an int: an int or a NumPy integer, never a bool (TypeError otherwise)."""
+    if type(value) is int:  # the common case first: the checks below cost a microsecond
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    return int(value)
+
+
 def int_arg(name: str, value: Any, minimum: int | None = None,
             maximum: int | None = None) -> int:
-    if type(value) is not int:  # the common case first: these checks cost a microsecond
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-        value = int(value)
+    value = _integral(name, value)
     if value > INT_LIMIT or value < -INT_LIMIT:
         raise ValueError(f"{name} is out of range: {value}")
     if minimum is not None and value < minimum:
@@ -98,11 +104,10 @@ def dtype_arg(name: str, value: Any) -> np.dtype:
 
 def seed_int_arg(name: str, value: Any) -> int:
     """A seed: a non-negative int of any size (what numpy.random.default_rng takes)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    value = _integral(name, value)
     if value < 0:
         raise ValueError(f"{name} must be >= 0, got {value}")
-    return int(value)
+    return value
 
 
 def seed_arg(name: str, value: Any):
